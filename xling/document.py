@@ -242,7 +242,7 @@ class Document:
                 prev = end
             prev = 0
             for i, s in enumerate(side.sentences):
-                if not (prev <= s.start < s.end <= n):
+                if not (prev <= s.start <= s.end <= n):  # an empty target sentence marks a failed translation
                     raise ValueError(f"{side_name} sentence {i} span {(s.start, s.end)} out of order or bounds")
                 if not 0 <= s.paragraph < len(side.paragraphs):
                     raise ValueError(f"{side_name} sentence {i} names missing paragraph {s.paragraph}")

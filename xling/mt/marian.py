@@ -1,0 +1,83 @@
+"""The transformers backend: ``MarianMTModel`` on CPU (or CUDA when present), under ``torch.inference_mode``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xling.errors import ModelUnavailable
+from xling.mt.base import Backend, DecodeOptions, RawOutput
+
+
+class MarianBackend(Backend):
+    name = "transformers"
+
+    def _load(self) -> None:
+        import torch
+        from transformers import MarianMTModel
+        from transformers.utils import logging as hf_logging
+
+        self._torch = torch
+        device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        verbosity = hf_logging.get_verbosity()
+        hf_logging.set_verbosity_error()  # no "generation flags" chatter on every call
+        try:
+            model = MarianMTModel.from_pretrained(self.model_dir)
+        except Exception as err:
+            raise ModelUnavailable(f"Cannot load translation model '{self.model}' from {self.model_dir}: {err}") from None
+        finally:
+            hf_logging.set_verbosity(verbosity)
+        self.net = model.to(device).eval()
+        self.device = device
+        self.pad_id = self.tokenizer.pad_token_id
+        self.eos_id = self.tokenizer.eos_token_id
+
+    def _generate(self, batch: list[list[int]], options: DecodeOptions) -> list[RawOutput]:
+        torch = self._torch
+        longest = max(len(ids) for ids in batch)
+        input_ids = torch.full((len(batch), longest), self.pad_id, dtype=torch.long)
+        attention_mask = torch.zeros((len(batch), longest), dtype=torch.long)
+        for row, ids in enumerate(batch):
+            input_ids[row, : len(ids)] = torch.tensor(ids)
+            attention_mask[row, : len(ids)] = 1
+        max_new = options.max_output_tokens(longest)
+        kwargs: dict[str, Any] = {
+            "num_beams": options.beam_size,
+            "max_new_tokens": max_new,
+            "max_length": None,
+            "do_sample": False,
+            "no_repeat_ngram_size": options.no_repeat_ngram_size,
+            "return_dict_in_generate": True,
+            "output_scores": options.beam_size > 1,
+        }
+        if options.force_length:
+            kwargs["min_new_tokens"] = max_new
+        input_ids, attention_mask = input_ids.to(self.device), attention_mask.to(self.device)
+        with torch.inference_mode():
+            out = self.net.generate(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
+        scores = getattr(out, "sequences_scores", None)
+        results = []
+        for row, seq in enumerate(out.sequences.tolist()):
+            ids = self._strip(seq)
+            score = float(scores[row]) if scores is not None else None
+            attention = None
+            if options.return_attention:
+                attention = self._cross_attention(input_ids[row : row + 1, : len(batch[row])], ids)
+            results.append(RawOutput(ids=tuple(ids), score=score, attention=attention))
+        return results
+
+    def _strip(self, seq: list[int]) -> list[int]:
+        """Drop the decoder start token, everything from ``</s>`` on, and padding."""
+        ids = seq[1:] if seq and seq[0] == self.net.config.decoder_start_token_id else seq
+        if self.eos_id in ids:
+            ids = ids[: ids.index(self.eos_id)]
+        return [i for i in ids if i != self.pad_id]
+
+    def _cross_attention(self, source_ids: Any, target_ids: list[int]) -> tuple[tuple[float, ...], ...]:
+        """Last decoder layer's cross-attention, averaged over heads, by teacher forcing the output."""
+        torch = self._torch
+        start = self.net.config.decoder_start_token_id
+        decoder_ids = torch.tensor([[start, *target_ids]], device=self.device)
+        with torch.inference_mode():
+            out = self.net(input_ids=source_ids, decoder_input_ids=decoder_ids, output_attentions=True)
+        weights = out.cross_attentions[-1][0].mean(dim=0)[1:]  # (target, source), predicting each target token
+        return tuple(tuple(float(x) for x in row) for row in weights.tolist())
