@@ -1,0 +1,438 @@
+"""Build MarianMT models offline, in the exact file layout of ``Helsinki-NLP/opus-mt-ar-en``.
+
+The Hugging Face hub is unreachable in tests and CI, so the suite builds its own models: SentencePiece
+models trained on the seed article and an English corpus, a joint Marian vocabulary, a
+:class:`~transformers.MarianConfig` shaped like the hub's ``config.json`` and random weights from a fixed
+seed. The tiny model exercises the real loading code path in milliseconds; the speed model has the real
+architecture for benchmarks; the legacy model is stored the way the 2020 checkpoints were, because
+transformers upgrades have twice broken tied Marian weights (transformers #26216, #45005).
+
+Random weights translate nothing: tests may check shapes, spans and plumbing, never quality.
+
+Importable without torch or transformers: heavy imports live inside the functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SEED_DIR = REPO_ROOT / "seeds"
+ENGLISH_CORPUS = REPO_ROOT / "tests" / "data" / "english_corpus.txt"
+
+EOS, UNK, PAD = "</s>", "<unk>", "<pad>"
+
+#: What the hub repository holds today (besides README/.gitattributes and the TF/Rust weights).
+HUB_FILES = frozenset(
+    {
+        "config.json",
+        "generation_config.json",
+        "model.safetensors",
+        "source.spm",
+        "target.spm",
+        "tokenizer_config.json",
+        "vocab.json",
+    }
+)
+#: The 2020 checkpoint layout: pickled weights, generation settings inside config.json.
+LEGACY_FILES = frozenset(
+    {"config.json", "pytorch_model.bin", "source.spm", "target.spm", "tokenizer_config.json", "vocab.json"}
+)
+#: Written next to a legacy checkpoint: the writing model's own outputs, to check a reload against.
+REFERENCE_FILE = "reference_logits.safetensors"
+
+#: opus-mt-ar-en's architecture (transformer-base) and sizes, from its config.json.
+OPUS_MT_AR_EN = {
+    "d_model": 512,
+    "encoder_layers": 6,
+    "decoder_layers": 6,
+    "heads": 8,
+    "ffn_dim": 2048,
+    "vocab_size": 62834,
+}
+MAX_POSITIONS = 512
+
+
+# -- SentencePiece ------------------------------------------------------------------------------------
+
+
+def train_sentencepiece(
+    texts: Iterable[str],
+    model_prefix: str | os.PathLike[str],
+    vocab_size: int,
+    *,
+    model_type: str = "unigram",
+) -> Path:
+    """Train a SentencePiece model in-process, deterministically, as OPUS-MT trained theirs.
+
+    OPUS-MT ran ``spm_train`` with its default special ids (``<unk>`` 0, ``<s>`` 1, ``</s>`` 2),
+    full character coverage and a soft vocabulary limit; Marian's own ids live in ``vocab.json``.
+    One thread and no sampling or shuffling of the input make the result byte-identical across runs,
+    which the model cache relies on (the unigram trainer has no other randomness). Returns the ``.model`` path.
+    """
+    import sentencepiece as spm
+
+    lines = [line.strip() for text in texts for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise ValueError("train_sentencepiece needs some non-empty text")
+    prefix = Path(model_prefix)
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(lines),
+        model_prefix=str(prefix),
+        vocab_size=vocab_size,
+        model_type=model_type,
+        character_coverage=1.0,
+        hard_vocab_limit=False,  # small corpora: as many pieces as the text supports, up to vocab_size
+        unk_id=0,
+        bos_id=1,
+        eos_id=2,
+        pad_id=-1,
+        num_threads=1,
+        input_sentence_size=0,
+        shuffle_input_sentence=False,
+        minloglevel=2,
+    )
+    return prefix.with_suffix(".model")
+
+
+def spm_pieces(model_file: str | os.PathLike[str]) -> list[str]:
+    """The model's ordinary pieces in id order (no ``<unk>``/``<s>``/``</s>``)."""
+    import sentencepiece as spm
+
+    processor = spm.SentencePieceProcessor(model_file=str(model_file))
+    return [
+        processor.id_to_piece(i)
+        for i in range(processor.get_piece_size())
+        if not (processor.is_control(i) or processor.is_unknown(i))
+    ]
+
+
+def marian_vocab(source_pieces: Sequence[str], target_pieces: Sequence[str], size: int | None = None) -> dict[str, int]:
+    """Marian's joint vocabulary: ``</s>`` 0, ``<unk>`` 1, the pieces of both sides, ``<pad>`` last.
+
+    With ``size`` the vocabulary is padded with never-produced entries so that ``<pad>`` lands on
+    ``size - 1`` (62833 for opus-mt-ar-en).
+    """
+    tokens = list(dict.fromkeys([EOS, UNK, *source_pieces, *target_pieces]))
+    if size is not None:
+        if size < len(tokens) + 1:
+            raise ValueError(f"vocab_size {size} is smaller than the {len(tokens) + 1} entries the pieces need")
+        tokens += [f"<unused{i}>" for i in range(size - 1 - len(tokens))]
+    tokens.append(PAD)
+    return {token: i for i, token in enumerate(tokens)}
+
+
+# -- configuration --------------------------------------------------------------------------------------
+
+
+def hub_config(
+    *,
+    vocab_size: int,
+    d_model: int,
+    encoder_layers: int,
+    decoder_layers: int,
+    heads: int,
+    ffn_dim: int,
+    legacy: bool = False,
+) -> dict[str, Any]:
+    """``config.json`` with exactly opus-mt-ar-en's fields and settings, at the given sizes.
+
+    ``legacy`` gives the 2020 file (before ``decoder_vocab_size``/``share_encoder_decoder_embeddings``).
+    Generation settings (beams, length, blocked ``<pad>``) sit in config.json as on the hub.
+    """
+    pad = vocab_size - 1
+    config: dict[str, Any] = {
+        "activation_dropout": 0.0,
+        "activation_function": "swish",
+        "add_bias_logits": False,
+        "add_final_layer_norm": False,
+        "architectures": ["MarianMTModel"],
+        "attention_dropout": 0.0,
+        "bad_words_ids": [[pad]],
+        "bos_token_id": 0,
+        "classif_dropout": 0.0,
+        "classifier_dropout": 0.0,
+        "d_model": d_model,
+        "decoder_attention_heads": heads,
+        "decoder_ffn_dim": ffn_dim,
+        "decoder_layerdrop": 0.0,
+        "decoder_layers": decoder_layers,
+        "decoder_start_token_id": pad,
+        "decoder_vocab_size": vocab_size,
+        "dropout": 0.1,
+        "encoder_attention_heads": heads,
+        "encoder_ffn_dim": ffn_dim,
+        "encoder_layerdrop": 0.0,
+        "encoder_layers": encoder_layers,
+        "eos_token_id": 0,
+        "extra_pos_embeddings": vocab_size,
+        "forced_eos_token_id": 0,
+        "id2label": {"0": "LABEL_0", "1": "LABEL_1", "2": "LABEL_2"},
+        "init_std": 0.02,
+        "is_encoder_decoder": True,
+        "label2id": {"LABEL_0": 0, "LABEL_1": 1, "LABEL_2": 2},
+        "max_length": MAX_POSITIONS,
+        "max_position_embeddings": MAX_POSITIONS,
+        "model_type": "marian",
+        "normalize_before": False,
+        "normalize_embedding": False,
+        "num_beams": 4,
+        "num_hidden_layers": encoder_layers,
+        "pad_token_id": pad,
+        "scale_embedding": True,
+        "share_encoder_decoder_embeddings": True,
+        "static_position_embeddings": True,
+        "transformers_version": "4.22.0.dev0",
+        "use_cache": True,
+        "vocab_size": vocab_size,
+    }
+    if legacy:
+        for key in ("classifier_dropout", "decoder_vocab_size", "forced_eos_token_id", "share_encoder_decoder_embeddings"):
+            del config[key]
+        config["_num_labels"] = 3
+        config["transformers_version"] = "3.0.2"
+        config = dict(sorted(config.items()))
+    return config
+
+
+def hub_generation_config(vocab_size: int) -> dict[str, Any]:
+    """``generation_config.json`` as the hub's: 4 beams, 512 tokens, ``<pad>`` never generated."""
+    pad = vocab_size - 1
+    return {
+        "bad_words_ids": [[pad]],
+        "bos_token_id": 0,
+        "decoder_start_token_id": pad,
+        "eos_token_id": 0,
+        "forced_eos_token_id": 0,
+        "max_length": MAX_POSITIONS,
+        "num_beams": 4,
+        "pad_token_id": pad,
+        "renormalize_logits": True,
+    }
+
+
+def random_marian(config: dict[str, Any], seed: int = 0) -> Any:
+    """A ``MarianMTModel`` with random weights drawn from a fixed torch seed, in eval mode."""
+    import torch
+    from transformers import MarianConfig, MarianMTModel
+
+    settings = {k: v for k, v in config.items() if k not in ("architectures", "transformers_version", "model_type")}
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = MarianMTModel(MarianConfig(**settings))
+    return model.eval()
+
+
+# -- writing ------------------------------------------------------------------------------------------
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _write_legacy_weights(model: Any, out_dir: Path) -> None:
+    """``pytorch_model.bin`` as 2020 transformers wrote it for Marian.
+
+    Those checkpoints came from the BART-based class: no ``lm_head`` (the output layer was
+    ``model.shared`` itself), ``model.shared.weight`` plus separate encoder/decoder ``embed_tokens``
+    copies of it, the sinusoidal position tables and ``final_logits_bias``. Loading one must tie
+    ``lm_head`` back to ``model.shared`` -- the step that broke in #26216 and #45005.
+    """
+    import torch
+
+    state = {}
+    for key, tensor in model.state_dict().items():
+        if key == "lm_head.weight":
+            continue
+        state[key] = tensor.detach().clone().contiguous()
+    torch.save(state, out_dir / "pytorch_model.bin")
+
+
+def _write_reference(model: Any, vocab_size: int, out_dir: Path) -> None:
+    """Save the writer's logits on a fixed input so a reload can be checked against its writer."""
+    import torch
+    from safetensors.torch import save_file
+
+    generator = torch.Generator().manual_seed(1234)
+    input_ids = torch.randint(2, vocab_size - 1, (2, 9), generator=generator)
+    input_ids[:, -1] = 0  # </s>
+    attention_mask = torch.ones_like(input_ids)
+    attention_mask[1, :3] = 0  # exercise padding too
+    decoder_input_ids = torch.randint(2, vocab_size - 1, (2, 6), generator=generator)
+    decoder_input_ids[:, 0] = vocab_size - 1  # decoding starts from <pad>
+    with torch.no_grad():
+        logits = model(
+            input_ids=input_ids, attention_mask=attention_mask, decoder_input_ids=decoder_input_ids
+        ).logits
+    save_file(
+        {
+            "input_ids": input_ids,
+            "attention_mask": attention_mask,
+            "decoder_input_ids": decoder_input_ids,
+            "logits": logits.contiguous(),
+        },
+        str(out_dir / REFERENCE_FILE),
+    )
+
+
+def default_texts() -> tuple[list[str], list[str]]:
+    """Training text for the two spm models: the Arabic seeds; the English seeds plus the English corpus."""
+    arabic = sorted(SEED_DIR.glob("*.txt"))
+    english = sorted((SEED_DIR / "en").glob("*.txt")) + [ENGLISH_CORPUS]
+    missing = [str(p) for p in [*arabic, *english] if not p.is_file()] or ([] if arabic else [str(SEED_DIR)])
+    if missing:
+        raise FileNotFoundError(
+            f"training text for the test models not found: {', '.join(missing)} "
+            "(xling.testing needs a source checkout with seeds/ and tests/data/)"
+        )
+    read = lambda paths: [p.read_text(encoding="utf-8") for p in paths]  # noqa: E731
+    return read(arabic), read(english)
+
+
+def build_marian(
+    out_dir: str | os.PathLike[str],
+    *,
+    d_model: int,
+    encoder_layers: int,
+    decoder_layers: int,
+    heads: int,
+    ffn_dim: int,
+    vocab_size: int | None = None,
+    seed: int = 0,
+    source_texts: Sequence[str] | None = None,
+    target_texts: Sequence[str] | None = None,
+    spm_vocab_size: int = 400,
+    legacy: bool = False,
+    source_lang: str = "ar",
+    target_lang: str = "en",
+) -> Path:
+    """Build a random-weight MarianMT in the hub's file layout (``legacy``: the 2020 layout).
+
+    ``vocab_size`` pads the joint vocabulary to that size (62834 gives opus-mt-ar-en's embedding
+    matrix); by default it is just large enough for the pieces. Texts default to :func:`default_texts`.
+    """
+    if source_texts is None or target_texts is None:
+        default_source, default_target = default_texts()
+        source_texts = default_source if source_texts is None else source_texts
+        target_texts = default_target if target_texts is None else target_texts
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="xling-spm-") as work:
+        source_model = train_sentencepiece(source_texts, Path(work) / "source", spm_vocab_size)
+        target_model = train_sentencepiece(target_texts, Path(work) / "target", spm_vocab_size)
+        shutil.copyfile(source_model, out / "source.spm")
+        shutil.copyfile(target_model, out / "target.spm")
+    vocab = marian_vocab(spm_pieces(out / "source.spm"), spm_pieces(out / "target.spm"), vocab_size)
+    _write_json(out / "vocab.json", vocab)
+    _write_json(out / "tokenizer_config.json", {"source_lang": source_lang, "target_lang": target_lang})
+
+    config = hub_config(
+        vocab_size=len(vocab),
+        d_model=d_model,
+        encoder_layers=encoder_layers,
+        decoder_layers=decoder_layers,
+        heads=heads,
+        ffn_dim=ffn_dim,
+        legacy=legacy,
+    )
+    model = random_marian(config, seed)
+    if legacy:
+        _write_legacy_weights(model, out)
+        _write_reference(model, len(vocab), out)
+    else:
+        from safetensors.torch import save_model
+
+        # save_model drops the tied duplicates (lm_head, embed_tokens) as save_pretrained does
+        save_model(model, str(out / "model.safetensors"), metadata={"format": "pt"})
+        _write_json(out / "generation_config.json", hub_generation_config(len(vocab)))
+    _write_json(out / "config.json", config)
+    return out
+
+
+# -- the models the project uses ---------------------------------------------------------------------
+
+#: Build settings by kind; :func:`cached_model` keys its cache on these.
+MODEL_KINDS: dict[str, dict[str, Any]] = {
+    "tiny": {"d_model": 32, "encoder_layers": 2, "decoder_layers": 2, "heads": 2, "ffn_dim": 64, "spm_vocab_size": 400},
+    "tiny-legacy": {
+        "d_model": 32,
+        "encoder_layers": 2,
+        "decoder_layers": 2,
+        "heads": 2,
+        "ffn_dim": 64,
+        "spm_vocab_size": 400,
+        "legacy": True,
+    },
+    "speed": {**OPUS_MT_AR_EN, "spm_vocab_size": 8000},
+}
+
+
+def build_tiny_marian(out_dir: str | os.PathLike[str], *, legacy: bool = False) -> Path:
+    """A tiny random MarianMT (d_model 32, 2+2 layers) in the hub layout: builds in seconds, runs in ms."""
+    params = dict(MODEL_KINDS["tiny-legacy" if legacy else "tiny"])
+    return build_marian(out_dir, **params)
+
+
+def build_speed_model(out_dir: str | os.PathLike[str]) -> Path:
+    """opus-mt-ar-en's exact architecture and vocabulary size with random weights, for speed benchmarks."""
+    return build_marian(out_dir, **MODEL_KINDS["speed"])
+
+
+def cache_key(kind: str) -> str:
+    """Hash of everything a build depends on: parameters, training text, builder code, library versions."""
+    import sentencepiece
+    import torch
+    import transformers
+
+    try:
+        params = MODEL_KINDS[kind]
+    except KeyError:
+        raise ValueError(f"unknown model kind {kind!r}; choose one of {', '.join(MODEL_KINDS)}") from None
+    source, target = default_texts()
+    digest = hashlib.sha256()
+    for part in (
+        json.dumps(params, sort_keys=True),
+        transformers.__version__,
+        sentencepiece.__version__,
+        torch.__version__,
+        inspect.getsource(inspect.getmodule(cache_key)),  # type: ignore[arg-type]
+        *source,
+        "\0",
+        *target,
+    ):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def cached_model(kind: str, root: str | os.PathLike[str] | None = None) -> Path:
+    """The model of ``kind``, built once into ``root`` (default ``<repo>/.test-models``) and reused.
+
+    Builds into a temporary directory and renames it into place, so a crashed or concurrent build
+    never leaves a half-written model behind; a change of parameters or versions gets a new directory.
+    """
+    root_dir = Path(root) if root is not None else REPO_ROOT / ".test-models"
+    target = root_dir / f"{kind}-{cache_key(kind)}"
+    if (target / "config.json").is_file():
+        return target
+    root_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{kind}-", dir=root_dir))
+    try:
+        build_marian(work, **MODEL_KINDS[kind])
+        try:
+            os.rename(work, target)
+        except OSError:
+            if not (target / "config.json").is_file():  # not a concurrent build that won the race
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target
