@@ -126,6 +126,7 @@ EXAMPLES = [
     ("en", "1. The first point. 2. The second.", ["1. The first point.", "2. The second."]),
     ("en", "It ended at noon. 2021 was worse.", ["It ended at noon.", "2021 was worse."]),
     ("en", "first line\nsecond line", ["first line", "second line"]),
+    ("en", "Wait. . . Then go. It is 5 p.m. 2021 rules.", ["Wait. . .", "Then go.", "It is 5 p.m. 2021 rules."]),
     ("en", "Visit example.com today. ok", ["Visit example.com today. ok"]),
     # Arabic: decimals in both digit systems, single-letter abbreviations and initials, quotes, glued periods
     ("ar", "بلغ النمو ٣٫٥ بالمئة. وأضاف أن 3.5 بالمئة كافية.", ["بلغ النمو ٣٫٥ بالمئة.", "وأضاف أن 3.5 بالمئة كافية."]),
@@ -140,6 +141,8 @@ EXAMPLES = [
     ("ar", "الجمعة،وقال؛ ثم: لا شيء", ["الجمعة،وقال؛ ثم: لا شيء"]),
     ("ar", "انتهى الاجتماع.وقال المتحدث إنه راض.", ["انتهى الاجتماع.", "وقال المتحدث إنه راض."]),
     ("ar", "في عام 1443 هـ. بدأ العمل.", ["في عام 1443 هـ. بدأ العمل."]),
+    ("ar", "اشترى التفاح والموز إلخ. وقال إنه شبع.", ["اشترى التفاح والموز إلخ.", "وقال إنه شبع."]),
+    ("ar", "زار موقع Aljazeera.Net اليوم.وغادر", ["زار موقع Aljazeera.Net اليوم.", "وغادر"]),
     ("ar", "١. البند الأول. ٢. البند الثاني.", ["١. البند الأول.", "٢. البند الثاني."]),
     ("ar", "انتظرنا... ثم جاء", ["انتظرنا...", "ثم جاء"]),
     ("ar", "\u200fمرحبا.\u200f \u200fوداعا.\u200f", ["مرحبا.", "وداعا."]),
@@ -197,7 +200,7 @@ random_text = st.lists(st.sampled_from(ATOMS), max_size=80).map("".join)
 languages = st.sampled_from(["ar", "en", "fr", "ur"])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(random_text, languages)
 def test_segment_partitions_any_text(text, lang):
     paragraphs, found = segment(text, lang)
@@ -212,7 +215,7 @@ def test_segment_partitions_any_text(text, lang):
     assert [s.paragraph for s in found] == sorted(s.paragraph for s in found)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(random_text, languages, st.data())
 def test_sentence_spans_partition_any_range(text, lang, data):
     start = data.draw(st.integers(0, len(text)))
@@ -240,7 +243,7 @@ def realistic(draw, lang):
     return made, "".join(s + sep for s, sep in zip(made, separators))
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(["en", "ar"]).flatmap(lambda lang: st.tuples(st.just(lang), realistic(lang))))
 def test_generated_sentences_are_recovered_exactly(case):
     lang, (made, text) = case
@@ -311,7 +314,7 @@ def assert_pieces(text, start, end, pieces, count, budget):
         assert count(model_input(text[s:e])) <= budget or e - s == 1, text[s:e]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(random_text, st.integers(2, 12), st.data())
 def test_split_long_pieces_fit_and_cover_everything(text, budget, data):
     start = data.draw(st.integers(0, len(text)))

@@ -104,7 +104,8 @@ class LanguageRules:
     - ``abbreviations``: a period after them never ends a sentence (``Mr.``, ``e.g.``, ``U.S.``);
     - ``number_abbreviations``: it does not when a number follows (``No. 5``, ``Jan. 5``), since ``No.``
       and ``Jan.`` also end sentences;
-    - ``final_abbreviations``: it does only before a capitalised word (``etc. The``, ``Inc. said``).
+    - ``final_abbreviations``: it does before a capitalised (or uncased, e.g. Arabic) word, as any word's
+      period does, but not before a number or symbol (``etc. The`` ends, ``5 p.m. 2021`` does not).
 
     ``glued``: a terminal directly followed by a letter still ends the sentence (``الجمعة.وقال``: Arabic
     news is often typed without a space after the period). Single letters (initials: ``J.``, ``د.``,
@@ -157,7 +158,8 @@ LANGUAGES: dict[str, LanguageRules] = {
         glued=True,
     ),
 }
-LANGUAGES["fa"] = LANGUAGES["ur"] = LanguageRules(terminals=ARABIC_TERMINALS, glued=True)
+for _code in ("fa", "ur", "ps", "sd", "ckb", "ug"):  # other Arabic-script languages
+    LANGUAGES[_code] = LanguageRules(terminals=ARABIC_TERMINALS, glued=True)
 LATIN = LanguageRules(terminals=LATIN_TERMINALS)
 
 #: Other spellings of the registered codes (ISO 639-2/3, macrolanguage members).
@@ -257,8 +259,8 @@ def _cuts(text: str, start: int, end: int, rules: LanguageRules) -> Iterator[int
             if nxt is None:
                 break
             next_pos = nxt.start()
-        elif rules.glued and text[after].isalpha() and text[after - 1] not in CLOSERS:
-            next_pos = after
+        elif rules.glued and text[after].isalpha() and not text[after].isascii() and text[after - 1] not in CLOSERS:
+            next_pos = after  # الجمعة.وقال
         else:
             continue  # 3.5, U.S, example.com, ."x
         if _ends_sentence(text, m, next_pos, end, rules, sentence_start):
@@ -286,11 +288,13 @@ def _ends_sentence(
     while word_start > limit and text[word_start - 1] not in invisible:
         word_start -= 1
     word = _bare(text[word_start : m.start()].lstrip(OPENERS))
-    if not word or word in rules.abbreviations or _INITIALS.fullmatch(word):
+    if not word:
+        return True  # a detached period: "word . Next", the last dot of ". . ."
+    if word in rules.abbreviations or _INITIALS.fullmatch(word):
         return False
     if word in rules.number_abbreviations and first.isdigit():
         return False
-    if word in rules.final_abbreviations and not first.isupper():
+    if word in rules.final_abbreviations and not first.isalpha():
         return False
     if glued and len(word) < 2:
         return False
