@@ -131,7 +131,14 @@ def _boundary_pattern(terminals: str) -> re.Pattern[str]:
 
 
 def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
+    return frozenset(map(_bare, text.split()))
+
+
+def _bare(word: str) -> str:
+    """A word without diacritics or tatweel, so ``هـ`` and ``دُ`` compare like their plain letters."""
+    if word.isascii():
+        return word
+    return "".join(ch for ch in word if ch != TATWEEL and not unicodedata.category(ch).startswith("M")) or word
 
 
 LATIN_TERMINALS = ".!?…"
@@ -259,13 +266,18 @@ def _cuts(text: str, start: int, end: int, rules: LanguageRules) -> Iterator[int
             if nxt is None:
                 break
             next_pos = nxt.start()
-        elif rules.glued and text[after].isalpha() and not text[after].isascii() and text[after - 1] not in CLOSERS:
+        elif rules.glued and _glued_letter(text[after]) and text[after - 1] not in CLOSERS:
             next_pos = after  # الجمعة.وقال
         else:
             continue  # 3.5, U.S, example.com, ."x
         if _ends_sentence(text, m, next_pos, end, rules, sentence_start):
             yield after
             sentence_start = next_pos
+
+
+def _glued_letter(ch: str) -> bool:
+    """A letter that may follow a terminal without a space; Latin ones do not (Aljazeera.Net, e.g.The)."""
+    return ch.isalpha() and not ch.isascii()
 
 
 def _ends_sentence(
@@ -297,17 +309,10 @@ def _ends_sentence(
     if word in rules.final_abbreviations and not first.isalpha():
         return False
     if glued and len(word) < 2:
-        return False
+        return False  # a list number glued to its item: 1.البند
     # "1. First point": a short number opening the sentence is a list marker, not a sentence.
     opens_sentence = trim(text, sentence_start, word_start) is None
     return not (opens_sentence and word.isdigit() and len(word) <= 3)
-
-
-def _bare(word: str) -> str:
-    """A word without diacritics or tatweel, so ``هـ`` and ``دُ`` compare like their plain letters."""
-    if word.isascii():
-        return word
-    return "".join(ch for ch in word if ch != TATWEEL and not unicodedata.category(ch).startswith("M")) or word
 
 
 # -- what the model sees -----------------------------------------------------------------------------------------
