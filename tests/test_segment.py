@@ -126,6 +126,7 @@ EXAMPLES = [
     ("en", "1. The first point. 2. The second.", ["1. The first point.", "2. The second."]),
     ("en", "It ended at noon. 2021 was worse.", ["It ended at noon.", "2021 was worse."]),
     ("en", "first line\nsecond line", ["first line", "second line"]),
+    ("en", "She has a Ph.D. From Oxford. He, too.", ["She has a Ph.D. From Oxford.", "He, too."]),
     ("en", "Wait. . . Then go. It is 5 p.m. 2021 rules.", ["Wait. . .", "Then go.", "It is 5 p.m. 2021 rules."]),
     ("en", "Visit example.com today. ok", ["Visit example.com today. ok"]),
     # Arabic: decimals in both digit systems, single-letter abbreviations and initials, quotes, glued periods

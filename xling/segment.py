@@ -151,7 +151,7 @@ LANGUAGES: dict[str, LanguageRules] = {
         terminals=LATIN_TERMINALS,
         abbreviations=_words(
             "Mr Mrs Ms Messrs Dr Prof Gen Lt Col Maj Capt Cmdr Adm Sgt Cpl Rep Sen Gov Pres Amb Rev Hon Supt "
-            "St Mt Ft vs v e.g i.e E.g I.e cf al approx Dept Univ U.S U.K U.N U.S.A U.A.E E.U"
+            "St Mt Ft vs v e.g i.e E.g I.e cf al approx Dept Univ Ph.D M.D B.A M.A U.S U.K U.N U.S.A U.A.E E.U"
         ),
         number_abbreviations=_words(f"No Nos no nos Art art p pp Vol vol Fig fig Ch ch Sec sec {_MONTHS}"),
         final_abbreviations=_words("etc Inc Ltd Co Corp Bros Jr Sr a.m p.m A.M P.M"),
