@@ -76,7 +76,7 @@ def _check(text: str, replacements: Sequence[Replacement]) -> list[Replacement]:
             raise InputError(f"replacement span {(start, end)} is outside the target text (length {len(text)})")
         items.append(((start, end), new))
     items.sort(key=lambda r: r[0])
-    for (a, b), (c, d) in zip(items, items[1:]):
+    for ((a, b), _), ((c, d), _) in zip(items, items[1:]):
         if c < b or (a, b) == (c, d):
             raise InputError(f"replacements {(a, b)} and {(c, d)} overlap; merge them into one")
     return items

@@ -261,7 +261,7 @@ def _split_span(text: str, toks, next_tok: str, prev_tok: str, sentence: int, le
         label = "PER"
     elif name.isupper() and len(name.replace(".", "")) >= 2:
         label = "ORG"
-    elif last in _ORG_HEADS or next_tok.casefold() in _ORG_CUES_AFTER:
+    elif _ORG_HEADS & {w.casefold() for w in words} or next_tok.casefold() in _ORG_CUES_AFTER:
         label = "ORG"
     elif last in _LOC_HEADS or (len(words) == 1 and prev_tok in _LOC_CUES_BEFORE):
         label = "LOC"
@@ -309,6 +309,8 @@ def _ner_pipeline(model: str):
     from pathlib import Path
 
     path = Path(model).expanduser()
+    if path.is_dir() and not (path / "config.json").is_file():
+        raise ModelUnavailable(f"Cannot load NER model '{model}': {path} has no config.json (not a transformers model)")
     if not path.is_dir():
         try:
             from huggingface_hub import snapshot_download
