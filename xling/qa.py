@@ -99,7 +99,8 @@ def _quote(text: str, limit: int = 60) -> str:
 # -- numbers -------------------------------------------------------------------------------------------
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬٪", "01234567890123456789.,%")
-_NUMERAL = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])|(?<![\w.,])\d+(?:[.,]\d+)*(?=[^\W\d_])")
+#: Digits with separators; an attached Arabic clitic (و1200، ب50) may precede, a Latin letter may not (A4, x2).
+_NUMERAL = re.compile(r"(?<![0-9.,A-Za-z])\d+(?:[.,]\d+)*")
 _ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th)\b", re.IGNORECASE)
 _EN_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _AR_SCALES = {"الف": 1e3, "الاف": 1e3, "مليون": 1e6, "ملايين": 1e6, "مليار": 1e9, "مليارات": 1e9,

@@ -1,0 +1,224 @@
+"""QA checks: each check on small documents, the registry, and the seed with planted errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from xling.document import Bead, Document, Entity, Issue, Mention, Settings, Side
+from xling.entities import link_entities
+from xling.errors import InputError
+from xling.qa import REGISTRY, Check, numbers_in, parse_numeral, register, run_checks
+from xling.report import format_entities, format_issues
+from xling.segment import segment
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_AR = (ROOT / "seeds" / "000_669c3c74050fa7e2.txt").read_text("utf-8")
+SEED_EN = (ROOT / "seeds" / "en" / "000_669c3c74050fa7e2.txt").read_text("utf-8")
+
+
+def bilingual(source: str, target: str, beads: list[tuple[list[int], list[int]]] | None = None) -> Document:
+    """A compare-mode Document; 1-1 beads unless ``beads`` says otherwise."""
+    sides = [Side(lang, text, *segment(text, lang)) for lang, text in (("ar", source), ("en", target))]
+    if beads is None:
+        beads = [([i], [i]) for i in range(len(sides[0].sentences))]
+    return Document("compare", Settings(), *sides, tuple(Bead(s, t) for s, t in beads))
+
+
+def found(doc: Document, code: str, *, link: bool = False) -> list[Issue]:
+    doc = run_checks(link_entities(doc) if link else doc, [code])
+    return [i for i in doc.issues if i.code == code]
+
+
+def highlighted(doc: Document, issue: Issue, side: str) -> list[str]:
+    return [doc.side(side).text[a:b] for a, b in getattr(issue, side)]
+
+
+# -- registry ------------------------------------------------------------------------------------------
+
+
+def test_registry_has_every_check_and_refuses_unknown_names() -> None:
+    assert {"number-mismatch", "entity-missing", "entity-extra", "entity-inconsistent", "untranslated", "omission",
+            "addition", "length-ratio", "repetition", "unpaired-quote", "unpaired-bracket", "punctuation"} <= set(REGISTRY)
+    doc = bilingual("قال ذلك.", "He said so.")
+    with pytest.raises(InputError, match="unknown QA check"):
+        run_checks(doc, ["no-such-check"])
+    with pytest.raises(ValueError, match="already registered"):
+        register(type("Again", (Check,), {"code": "omission"}))
+
+
+def test_run_checks_appends_to_existing_issues() -> None:
+    doc = bilingual("قال ذلك.", "He said so.").replace(issues=(Issue("note", "info", "kept"),))
+    assert run_checks(doc).issues[0].code == "note"
+
+
+# -- numbers -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("numeral, value", [("1,500", 1500), ("2.5", 2.5), ("1,5", 1.5), ("1.234.567", 1234567),
+                                            ("1,234.5", 1234.5), ("1.234,5", 1234.5), ("50", 50)])
+def test_parse_numeral(numeral: str, value: float) -> None:
+    assert parse_numeral(numeral) == value
+
+
+def values(text: str, lang: str) -> list[tuple[float, bool]]:
+    return [(n.value, n.written) for n in numbers_in(text, 0, len(text), lang)]
+
+
+def test_numbers_in_every_script_with_scales() -> None:
+    assert values("استمرت ٥٠ دقيقة وكلفت ٢٫٥ مليون دولار و1٬200 يورو و٣٠٪", "ar") == [
+        (50, True), (2.5e6, True), (1200, True), (30, True)]
+    assert values("It lasted 50 minutes, cost 2.5 million dollars and twenty-five euros in 2021.", "en") == [
+        (50, True), (2.5e6, True), (25, False), (2021, True)]
+    assert values("No one came on the 1st.", "en") == []  # "one" as a pronoun, ordinals
+    assert values("وصل ثلاثة وخمسون شخصا", "ar") == [(3, False), (50, False)]
+
+
+def test_number_mismatch_points_at_both_numbers() -> None:
+    doc = bilingual("استمرت المكالمة ٥٠ دقيقة.", "The call lasted 15 minutes.")
+    (issue,) = found(doc, "number-mismatch")
+    assert highlighted(doc, issue, "source") == ["٥٠"] and highlighted(doc, issue, "target") == ["15"]
+    assert issue.severity == "error" and "50" in issue.message and "15" in issue.message
+
+
+@pytest.mark.parametrize(
+    "source, target",
+    [("استمرت المكالمة ٥٠ دقيقة.", "The call lasted 50 minutes."),
+     ("بلغت الكلفة 1,5 مليار دولار.", "The cost reached 1.5 billion dollars."),
+     ("قتل ثلاثة أشخاص.", "3 people were killed."),  # a digit matched by a number word
+     ("ارتفع بنسبة 5٪.", "It rose by five percent."),
+     ("الاجتماع في 2022.", "The meeting is in 2022.")],
+)
+def test_equal_numbers_are_not_flagged(source: str, target: str) -> None:
+    assert found(bilingual(source, target), "number-mismatch") == []
+
+
+# -- entities --------------------------------------------------------------------------------------------
+
+
+def test_entity_missing_and_extra_on_a_swapped_city() -> None:
+    doc = bilingual("تبدأ المحادثات في جنيف وفيينا.", "Talks begin in Geneva and Paris.")
+    (missing,) = found(doc, "entity-missing", link=True)
+    (extra,) = found(doc, "entity-extra", link=True)
+    linked = link_entities(doc)
+    assert highlighted(linked, missing, "source") == ["فيينا"] and missing.target == ()
+    assert highlighted(linked, extra, "target") == ["Paris"] and extra.source == ()
+
+
+def test_unknown_english_names_are_not_called_extra() -> None:
+    # the recognizer cannot know how Arabic would write an unlinked, unknown name: no alarm
+    doc = bilingual("قال المسؤول ذلك.", "Official John Smithers said so.")
+    assert found(doc, "entity-extra", link=True) == []
+
+
+def test_a_name_moved_to_the_next_sentence_of_the_paragraph_is_not_missing() -> None:
+    doc = bilingual('وقال أوشاكوف "هذا خطأ. نأمل ألا يحدث".', '"This is a mistake. We hope it does not happen," Ushakov said.')
+    assert found(doc, "entity-missing", link=True) == [] and found(doc, "entity-extra", link=True) == []
+
+
+def test_entity_inconsistent_names_the_variants() -> None:
+    doc = bilingual("قال أوشاكوف ذلك. وأكد أوشاكوف ذلك. وكرر أوشاكوف ذلك.",
+                    "Ushakov said that. Oushakov confirmed it. Ushakov repeated it.")
+    (issue,) = found(doc, "entity-inconsistent", link=True)
+    assert '"Ushakov" (2×)' in issue.message and '"Oushakov" (1×)' in issue.message
+    linked = link_entities(doc)
+    assert sorted(highlighted(linked, issue, "target")) == ["Oushakov", "Ushakov", "Ushakov"]
+
+
+# -- text checks -----------------------------------------------------------------------------------------
+
+
+def test_untranslated_arabic_in_the_english() -> None:
+    doc = bilingual("وصل الوفد إلى المدينة.", "The delegation arrived in المدينة المنورة today.")
+    (issue,) = found(doc, "untranslated")
+    assert highlighted(doc, issue, "target") == ["المدينة المنورة"] and issue.severity == "error"
+
+
+def test_omission_and_addition_in_compare_mode() -> None:
+    doc = bilingual("قال بوتين ذلك. ثم غادر الرئيس القاعة بسرعة كبيرة.", "Putin said that. Reporters waited outside.",
+                    beads=[([0], [0]), ([1], []), ([], [1])])
+    (omission,) = found(doc, "omission")
+    (addition,) = found(doc, "addition")
+    assert omission.severity == "error" and highlighted(doc, omission, "source") == ["ثم غادر الرئيس القاعة بسرعة كبيرة."]
+    assert omission.target == ((16, 16),)  # where the translation would go
+    assert highlighted(doc, addition, "target") == ["Reporters waited outside."] and addition.severity == "warning"
+
+
+def test_short_omission_is_a_warning() -> None:
+    doc = bilingual("قال ذلك. أ ف ب", "He said so.", beads=[([0], [0]), ([1], [])])
+    assert [i.severity for i in found(doc, "omission")] == ["warning"]
+
+
+def test_length_ratio_flags_a_loop_not_normal_sentences() -> None:
+    doc = bilingual(SEED_AR, SEED_EN)
+    assert found(doc, "length-ratio") == []
+    looped = SEED_EN.replace("Naturally, negotiations", "Naturally, " + "the talks and the talks, " * 12 + "negotiations")
+    doc = bilingual(SEED_AR, looped)
+    (issue,) = found(doc, "length-ratio")
+    assert "longer" in issue.message and "Naturally" in highlighted(doc, issue, "target")[0]
+
+
+def test_repetition_finds_loops() -> None:
+    doc = bilingual("لا.", "No, no, no, no, no, we will not.")
+    (issue,) = found(doc, "repetition")
+    assert highlighted(doc, issue, "target") == ["No, no, no, no, no"] and "5 times" in issue.message
+    doc = bilingual("قال.", "He said the security talks the security talks the security talks will go on.")
+    (issue,) = found(doc, "repetition")
+    assert highlighted(doc, issue, "target") == ["the security talks the security talks the security talks"]
+    assert found(bilingual("قال.", "Very, very good. We want results and we will push for results."), "repetition") == []
+
+
+def test_unpaired_quotes_and_brackets() -> None:
+    doc = bilingual('قال "نريد نتائج".', 'He said "we want results.')
+    (issue,) = found(doc, "unpaired-quote")
+    assert issue.target == ((8, 9),)
+    # a quote that spans two sentences of one paragraph is balanced
+    assert found(bilingual('قال "هذا خطأ. نأمل ذلك".', '"This is wrong. We hope so," he said.'), "unpaired-quote") == []
+    # unbalanced in the source too: not the translation's fault
+    assert found(bilingual('قال "نريد نتائج.', 'He said "we want results.'), "unpaired-quote") == []
+    doc = bilingual("قال (نريد نتائج).", "He said (we want results.")
+    (issue,) = found(doc, "unpaired-bracket")
+    assert highlighted(doc, issue, "target") == ["("]
+
+
+def test_punctuation() -> None:
+    doc = bilingual("ما هي التسوية؟", "What is the compromise.")
+    (issue,) = found(doc, "punctuation")
+    assert "question mark" in issue.message
+    doc = bilingual("ما هي التسوية؟", "What is the compromise؟")
+    (issue,) = found(doc, "punctuation")
+    assert "use ?" in issue.message and highlighted(doc, issue, "target") == ["؟"]
+    doc = bilingual("وصل الوفد.", "The delegation arrived")
+    (issue,) = found(doc, "punctuation")
+    assert "no end punctuation" in issue.message
+    assert found(bilingual('قال "ما هي التسوية؟"', 'He asked: "What is a compromise?"'), "punctuation") == []
+
+
+# -- the seed, faithful and with planted errors -------------------------------------------------------------
+
+
+def test_faithful_seed_has_no_false_alarm() -> None:
+    doc = run_checks(link_entities(bilingual(SEED_AR, SEED_EN)))
+    assert [(i.code, i.message) for i in doc.issues] == []
+
+
+def test_planted_number_and_city_errors_are_found_at_the_right_spans() -> None:
+    planted = SEED_EN.replace("lasted 50 minutes", "lasted 15 minutes").replace("Vienna", "Paris")
+    doc = run_checks(link_entities(bilingual(SEED_AR, planted)))
+    by_code = {i.code: i for i in doc.issues}
+    assert sorted(by_code) == ["entity-extra", "entity-missing", "number-mismatch"], doc.issues
+    assert highlighted(doc, by_code["number-mismatch"], "source") == ["50"]
+    assert highlighted(doc, by_code["number-mismatch"], "target") == ["15"]
+    assert highlighted(doc, by_code["entity-missing"], "source") == ["فيينا"]
+    assert highlighted(doc, by_code["entity-extra"], "target") == ["Paris"]
+    report = format_issues(doc)
+    assert report.splitlines()[0].startswith("ERROR    number-mismatch") and "«فيينا»" in report
+    assert "1 error, 2 warnings." in report
+
+
+def test_reports_on_empty_documents() -> None:
+    doc = bilingual("قال ذلك.", "He said so.")
+    assert format_entities(doc) == "No named entities found." and format_issues(doc) == "No issues found."
+    doc = doc.replace(entities=(Entity("E1", "PER", (Mention("target", 0, 2),), "He"),))
+    assert "E1" in format_entities(doc) and "0 found on both sides" in format_entities(doc)
