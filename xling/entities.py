@@ -23,6 +23,7 @@ translations and still catches a country that vanished. They are never compared 
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections import Counter, defaultdict
@@ -33,6 +34,7 @@ from xling.document import Bead, Document, Entity, Issue, Mention
 from xling.errors import ModelUnavailable
 from xling.lexicon import DEMONYM, NAME, LexEntry, Lexicon, default_lexicon, english_key
 from xling.names import (
+    _collapse,
     arabic_key,
     arabic_tokens,
     clitic_splits,
@@ -398,19 +400,26 @@ def transliteration_candidates(
         return []
     if len(words) > 1:
         targets.append((skeleton(words[-1]), PARTIAL_WEIGHT))
+    longest = max(len(t) for t, _ in targets)
     out = []
     for i in range(len(tokens)):
         for n in range(1, min(max_words, len(words) + 1, len(tokens) - i) + 1):
             if n > 1 and not _only_space_between(text, tokens[i + n - 2][1], tokens[i + n - 1][0]):
                 break
-            rest = "".join(romanize_arabic(t[2]) for t in tokens[i + 1 : i + n])
             if n > 1 and not all(romanize_arabic(t[2]) for t in tokens[i + 1 : i + n]):
                 continue
+            rest = "".join(romanize_arabic(t[2]) for t in tokens[i + 1 : i + n])
+            if len(rest) > 2 * longest:
+                break  # the window only grows from here
             for prefix, stem in clitic_splits(tokens[i][2]):
-                if not romanize_arabic(stem):
+                head = romanize_arabic(stem)
+                if not head:
                     continue
-                sk = re.sub(r"(.)\1+", r"\1", romanize_arabic(stem) + rest)
+                sk = _collapse(head + rest)
                 for target, weight in targets:
+                    # each unmatched class costs at least 0.5: skip windows whose length alone rules them out
+                    if (1 - 0.5 * abs(len(sk) - len(target)) / max(len(sk), len(target))) * weight < LINK_THRESHOLD:
+                        continue
                     score = skeleton_similarity(sk, target) * weight
                     if score > 0:
                         start = tokens[i][0] + stem_offset(text[tokens[i][0] : tokens[i][1]], prefix)
@@ -684,10 +693,9 @@ def renderings(doc: Document) -> dict[str, dict[str, list[tuple[tuple[int, int],
 
 
 def _sentence_at(doc: Document, side: str, pos: int) -> int | None:
-    for i, s in enumerate(doc.side(side).sentences):
-        if s.start <= pos < s.end:
-            return i
-    return None
+    sentences = doc.side(side).sentences
+    i = bisect.bisect_right([s.start for s in sentences], pos) - 1
+    return i if i >= 0 and pos < sentences[i].end else None
 
 
 def _pair(doc: Document, source: list[Mention], target: list[Mention]) -> list[tuple[Mention, Mention]]:

@@ -55,7 +55,8 @@ _PREPOSITIONS = ("ب", "ل", "ك")
 MIN_STEM = 3
 
 
-def clitic_splits(word: str) -> list[tuple[int, str]]:
+@functools.lru_cache(maxsize=65536)
+def clitic_splits(word: str) -> tuple[tuple[int, str], ...]:
     """Every reading of a normalized word as proclitics + stem, as ``(prefix_length, stem)``, unstripped first.
 
     Proclitics are an optional conjunction (و ف), an optional preposition (ب ل ك) and an optional article
@@ -85,7 +86,7 @@ def clitic_splits(word: str) -> list[tuple[int, str]]:
             add(p2)
             if word.startswith("ال", p2) and len(word) - p2 > 3:
                 add(p2 + 2)
-    return [(prefix, stem) for stem, prefix in seen.items()]
+    return tuple((prefix, stem) for stem, prefix in seen.items())
 
 
 def strip_article(word: str) -> str:
@@ -109,6 +110,7 @@ def _collapse(skeleton: str) -> str:
     return re.sub(r"(.)\1+", r"\1", skeleton)
 
 
+@functools.lru_cache(maxsize=65536)
 def romanize_arabic(word: str) -> str:
     """Consonant skeleton of one Arabic word (normalized first): أوشاكوف -> SKF, ويلمنغتون -> WLMNJTN."""
     w = normalize_arabic(word).replace("تش", "چ")  # تش writes English ch (تشرشل = Churchill)
@@ -133,6 +135,7 @@ _EN_LETTERS = {
 }
 
 
+@functools.lru_cache(maxsize=65536)
 def romanize_english(word: str) -> str:
     """Consonant skeleton of one Latin-script word in the same classes: Ushakov -> SKF, Wilmington -> WLMNJTN."""
     import unicodedata
@@ -218,7 +221,7 @@ def name_similarity(arabic: str, english: str) -> float:
     target = skeleton(english)
     rest = "".join(romanize_arabic(w) for w in words[1:])
     best = 0.0
-    for _, stem in clitic_splits(words[0]) or [(0, words[0])]:
+    for _, stem in clitic_splits(words[0]):
         best = max(best, skeleton_similarity(_collapse(romanize_arabic(stem) + rest), target))
     return best
 

@@ -154,32 +154,28 @@ def parse_numeral(numeral: str) -> float:
 
 def numbers_in(text: str, start: int, end: int, lang: str) -> list[NumberMention]:
     """Numbers in ``text[start:end]``: digits in any script with their scale word, and number words."""
-    flat = text[:end].translate(_DIGITS)  # same length: offsets stay valid
+    flat = text[start:end].translate(_DIGITS)  # same length: offsets stay valid
     out: list[NumberMention] = []
-    for m in _NUMERAL.finditer(flat, start, end):
+    for m in _NUMERAL.finditer(flat):
         if _ORDINAL_SUFFIX.match(flat, m.end()):
             continue
         value = parse_numeral(m.group())
-        scale, scale_end = _scale_after(flat, m.end(), end, lang)
-        out.append(NumberMention(value * scale, m.start(), scale_end))
-    taken = [(n.start, n.end) for n in out]
-    words = (
-        re.finditer(r"[a-z]+(?:-[a-z]+)?", flat[:end].lower())
-        if lang == "en"
-        else re.finditer(r"[\u0621-\u064a]+", flat[:end])
-    )
+        scale, scale_end = _scale_after(flat, m.end(), lang)
+        out.append(NumberMention(value * scale, start + m.start(), start + scale_end))
+    taken = [(n.start - start, n.end - start) for n in out]
+    words = re.finditer(r"[a-z]+(?:-[a-z]+)?", flat.lower()) if lang == "en" else re.finditer(r"[\u0621-\u064a]+", flat)
     for w in words:
-        if w.start() < start or any(a <= w.start() < b for a, b in taken):
+        if any(a <= w.start() < b for a, b in taken):
             continue
         value = _word_value(w.group(), lang)
         if value is not None:
-            scale, scale_end = _scale_after(flat, w.end(), end, lang)
-            out.append(NumberMention(value * scale, w.start(), scale_end, written=False))
+            scale, scale_end = _scale_after(flat, w.end(), lang)
+            out.append(NumberMention(value * scale, start + w.start(), start + scale_end, written=False))
     return sorted(out, key=lambda n: n.start)
 
 
-def _scale_after(text: str, pos: int, end: int, lang: str) -> tuple[float, int]:
-    m = re.match(r"\s+(\S+)", text[pos:end])
+def _scale_after(text: str, pos: int, lang: str) -> tuple[float, int]:
+    m = re.match(r"\s+(\S+)", text[pos : pos + 40])
     if m:
         word = m.group(1).lower().strip(".,;:!?\"'")
         scales = _EN_SCALES if lang == "en" else _AR_SCALES
@@ -474,6 +470,9 @@ class LengthRatio(Check):
         return issues
 
 
+_WORD = re.compile(r"\w+")
+
+
 @register
 class Repetition(Check):
     """N-gram loops in the translation ("no, no, no, no", "the talks the talks the talks")."""
@@ -489,8 +488,7 @@ class Repetition(Check):
     def run(self, doc: Document) -> list[Issue]:
         issues = []
         for sent in doc.target.sentences:
-            words = [(m.start(), m.end(), m.group().casefold()) for m in re.finditer(r"\w+", doc.target.text[: sent.end])
-                     if m.start() >= sent.start]
+            words = [(m.start(), m.end(), m.group().casefold()) for m in _WORD.finditer(doc.target.text, sent.start, sent.end)]
             i = 0
             while i < len(words):
                 best = None
