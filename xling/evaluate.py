@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import math
+import sys
+import types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -544,20 +546,21 @@ def render(report: Report, *, markdown: bool = False) -> str:
     from tabulate import tabulate
 
     fmt = "github" if markdown else "simple"
+    esc: Callable[[str], str] = _escape_md if markdown else str
     metric_names = list(report.systems[0].metrics)
     lines: list[str] = []
     title = (f"{report.test_set or 'test set'}: {report.segments} segments, {report.references} reference"
              f"{'s' if report.references > 1 else ''}, {report.langpair}")
     lines.append(f"### {title}" if markdown else title)
     lines.append("")
-    rows = [[s.name + (" (baseline)" if s.baseline and len(report.systems) > 1 else "")]
+    rows = [[esc(s.name) + (" (baseline)" if s.baseline and len(report.systems) > 1 else "")]
             + [_cell(s.metrics.get(m)) for m in metric_names] for s in report.systems]
     headers = ["System"] + [m + ("" if METRICS[m].higher_is_better else " (lower is better)") for m in metric_names]
     lines.append(tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=True))
     others = [s for s in report.systems if not s.baseline]
     if others and any(s.paired for s in others):
-        lines += ["", f"Paired tests against {report.baseline.name} (* p < 0.05):", ""]
-        rows = [[s.name] + [_p_cell(s, m) for m in metric_names] for s in others]
+        lines += ["", f"Paired tests against {esc(report.baseline.name)} (* p < 0.05):", ""]
+        rows = [[esc(s.name)] + [_p_cell(s, m) for m in metric_names] for s in others]
         lines.append(tabulate(rows, headers=["System"] + metric_names, tablefmt=fmt, disable_numparse=True))
     lines += ["", "Signatures:" if not markdown else "Signatures (sacrebleu):", ""]
     first = report.systems[0]
@@ -574,7 +577,7 @@ def render(report: Report, *, markdown: bool = False) -> str:
         lines += ["", _worst_title(report), ""]
         if markdown:
             with_source = any(w.source is not None for w in report.worst)
-            rows = [[w.system, w.label or str(w.index + 1), f"{w.chrf:.1f}"]
+            rows = [[esc(w.system), w.label or str(w.index + 1), f"{w.chrf:.1f}"]
                     + ([_escape_md(w.source or "")] if with_source else [])
                     + [_escape_md(w.hypothesis), _escape_md(" / ".join(w.references))] for w in report.worst]
             headers = ["System", "Segment", "chrF2"] + (["Source"] if with_source else []) + ["Hypothesis", "Reference"]
@@ -627,3 +630,14 @@ def plot_report(report: Report, path: str) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+class _CallableModule(types.ModuleType):
+    """``xling.evaluate(...)`` is the public API, but importing this module makes ``xling.evaluate``
+    the module (Python sets the package attribute); calling the module calls :func:`evaluate`."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Report:
+        return evaluate(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
