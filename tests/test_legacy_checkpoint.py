@@ -44,7 +44,6 @@ def test_legacy_layout(legacy_model_dir: Path) -> None:
     assert "lm_head.weight" not in state  # the output layer was model.shared itself
     for key in ("model.encoder.embed_tokens.weight", "model.decoder.embed_tokens.weight"):
         assert torch.equal(state[key], state["model.shared.weight"])
-        assert state[key].data_ptr() != state["model.shared.weight"].data_ptr()  # separate copies
     assert "final_logits_bias" in state
 
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import io
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -66,7 +68,7 @@ MAX_POSITIONS = 512
 
 def train_sentencepiece(
     texts: Iterable[str],
-    model_prefix: str | os.PathLike[str],
+    model_file: str | os.PathLike[str],
     vocab_size: int,
     *,
     model_type: str = "unigram",
@@ -76,18 +78,18 @@ def train_sentencepiece(
     OPUS-MT ran ``spm_train`` with its default special ids (``<unk>`` 0, ``<s>`` 1, ``</s>`` 2),
     full character coverage and a soft vocabulary limit; Marian's own ids live in ``vocab.json``.
     One thread and no sampling or shuffling of the input make the result byte-identical across runs,
-    which the model cache relies on (the unigram trainer has no other randomness). Returns the ``.model`` path.
+    which the model cache relies on (the unigram trainer has no other randomness; the model is
+    written through ``model_writer`` so that no file name is recorded in it). Returns ``model_file``.
     """
     import sentencepiece as spm
 
     lines = [line.strip() for text in texts for line in text.splitlines() if line.strip()]
     if not lines:
         raise ValueError("train_sentencepiece needs some non-empty text")
-    prefix = Path(model_prefix)
-    prefix.parent.mkdir(parents=True, exist_ok=True)
+    model = io.BytesIO()
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter(lines),
-        model_prefix=str(prefix),
+        model_writer=model,
         vocab_size=vocab_size,
         model_type=model_type,
         character_coverage=1.0,
@@ -101,7 +103,10 @@ def train_sentencepiece(
         shuffle_input_sentence=False,
         minloglevel=2,
     )
-    return prefix.with_suffix(".model")
+    out = Path(model_file)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(model.getvalue())
+    return out
 
 
 def spm_pieces(model_file: str | os.PathLike[str]) -> list[str]:
@@ -220,8 +225,15 @@ def hub_generation_config(vocab_size: int) -> dict[str, Any]:
     }
 
 
-def random_marian(config: dict[str, Any], seed: int = 0) -> Any:
-    """A ``MarianMTModel`` with random weights drawn from a fixed torch seed, in eval mode."""
+def random_marian(config: dict[str, Any], seed: int = 0, init_std: float | None = None) -> Any:
+    """A ``MarianMTModel`` with random weights drawn from a fixed torch seed, in eval mode.
+
+    ``init_std`` redraws every weight matrix from N(0, init_std) instead of transformers' N(0, 0.02):
+    at 0.02 a small random decoder all but ignores the encoder and every input decodes to the same
+    tokens, which would hide bugs that mix sentences up; at 0.5 (sharper cross-attention) different
+    inputs decode differently. Random decoders still loop ("a a a a"): tied embeddings make the
+    last token the likeliest next one.
+    """
     import torch
     from transformers import MarianConfig, MarianMTModel
 
@@ -229,6 +241,12 @@ def random_marian(config: dict[str, Any], seed: int = 0) -> Any:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = MarianMTModel(MarianConfig(**settings))
+        if init_std is not None:
+            with torch.no_grad():
+                for name, weight in model.named_parameters():  # tied matrices are listed once
+                    if weight.dim() == 2 and "embed_positions" not in name:
+                        weight.normal_(0.0, init_std)
+                model.model.shared.weight[config["pad_token_id"]].zero_()  # <pad> embeds to zero, as trained
     return model.eval()
 
 
@@ -243,18 +261,14 @@ def _write_legacy_weights(model: Any, out_dir: Path) -> None:
     """``pytorch_model.bin`` as 2020 transformers wrote it for Marian.
 
     Those checkpoints came from the BART-based class: no ``lm_head`` (the output layer was
-    ``model.shared`` itself), ``model.shared.weight`` plus separate encoder/decoder ``embed_tokens``
-    copies of it, the sinusoidal position tables and ``final_logits_bias``. Loading one must tie
+    ``model.shared`` itself), ``model.shared.weight`` plus encoder/decoder ``embed_tokens`` entries
+    for the same tensor, the sinusoidal position tables and ``final_logits_bias``. Loading one must tie
     ``lm_head`` back to ``model.shared`` -- the step that broke in #26216 and #45005.
     """
     import torch
 
-    state = {}
-    for key, tensor in model.state_dict().items():
-        if key == "lm_head.weight":
-            continue
-        state[key] = tensor.detach().clone().contiguous()
-    torch.save(state, out_dir / "pytorch_model.bin")
+    state = {key: tensor for key, tensor in model.state_dict().items() if key != "lm_head.weight"}
+    torch.save(state, out_dir / "pytorch_model.bin")  # tied tensors keep sharing one storage, as in 2020
 
 
 def _write_reference(model: Any, vocab_size: int, out_dir: Path) -> None:
@@ -311,6 +325,7 @@ def build_marian(
     source_texts: Sequence[str] | None = None,
     target_texts: Sequence[str] | None = None,
     spm_vocab_size: int = 400,
+    init_std: float | None = None,
     legacy: bool = False,
     source_lang: str = "ar",
     target_lang: str = "en",
@@ -318,7 +333,8 @@ def build_marian(
     """Build a random-weight MarianMT in the hub's file layout (``legacy``: the 2020 layout).
 
     ``vocab_size`` pads the joint vocabulary to that size (62834 gives opus-mt-ar-en's embedding
-    matrix); by default it is just large enough for the pieces. Texts default to :func:`default_texts`.
+    matrix); by default it is just large enough for the pieces. Texts default to :func:`default_texts`;
+    ``init_std`` see :func:`random_marian`.
     """
     if source_texts is None or target_texts is None:
         default_source, default_target = default_texts()
@@ -326,11 +342,8 @@ def build_marian(
         target_texts = default_target if target_texts is None else target_texts
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="xling-spm-") as work:
-        source_model = train_sentencepiece(source_texts, Path(work) / "source", spm_vocab_size)
-        target_model = train_sentencepiece(target_texts, Path(work) / "target", spm_vocab_size)
-        shutil.copyfile(source_model, out / "source.spm")
-        shutil.copyfile(target_model, out / "target.spm")
+    train_sentencepiece(source_texts, out / "source.spm", spm_vocab_size)
+    train_sentencepiece(target_texts, out / "target.spm", spm_vocab_size)
     vocab = marian_vocab(spm_pieces(out / "source.spm"), spm_pieces(out / "target.spm"), vocab_size)
     _write_json(out / "vocab.json", vocab)
     _write_json(out / "tokenizer_config.json", {"source_lang": source_lang, "target_lang": target_lang})
@@ -344,7 +357,7 @@ def build_marian(
         ffn_dim=ffn_dim,
         legacy=legacy,
     )
-    model = random_marian(config, seed)
+    model = random_marian(config, seed, init_std)
     if legacy:
         _write_legacy_weights(model, out)
         _write_reference(model, len(vocab), out)
@@ -360,26 +373,28 @@ def build_marian(
 
 # -- the models the project uses ---------------------------------------------------------------------
 
+#: The tiny model: d_model 32, 2+2 layers, ~635-entry vocabulary; builds in a second, decodes in ms.
+TINY = {
+    "d_model": 32,
+    "encoder_layers": 2,
+    "decoder_layers": 2,
+    "heads": 2,
+    "ffn_dim": 64,
+    "spm_vocab_size": 400,
+    "init_std": 0.5,
+}
+
 #: Build settings by kind; :func:`cached_model` keys its cache on these.
 MODEL_KINDS: dict[str, dict[str, Any]] = {
-    "tiny": {"d_model": 32, "encoder_layers": 2, "decoder_layers": 2, "heads": 2, "ffn_dim": 64, "spm_vocab_size": 400},
-    "tiny-legacy": {
-        "d_model": 32,
-        "encoder_layers": 2,
-        "decoder_layers": 2,
-        "heads": 2,
-        "ffn_dim": 64,
-        "spm_vocab_size": 400,
-        "legacy": True,
-    },
+    "tiny": TINY,
+    "tiny-legacy": {**TINY, "legacy": True},
     "speed": {**OPUS_MT_AR_EN, "spm_vocab_size": 8000},
 }
 
 
 def build_tiny_marian(out_dir: str | os.PathLike[str], *, legacy: bool = False) -> Path:
-    """A tiny random MarianMT (d_model 32, 2+2 layers) in the hub layout: builds in seconds, runs in ms."""
-    params = dict(MODEL_KINDS["tiny-legacy" if legacy else "tiny"])
-    return build_marian(out_dir, **params)
+    """The tiny random MarianMT (:data:`TINY`) in the hub layout, or the 2020 layout with ``legacy``."""
+    return build_marian(out_dir, **MODEL_KINDS["tiny-legacy" if legacy else "tiny"])
 
 
 def build_speed_model(out_dir: str | os.PathLike[str]) -> Path:
@@ -435,4 +450,13 @@ def cached_model(kind: str, root: str | os.PathLike[str] | None = None) -> Path:
                 raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    _remove_stale(root_dir, kind, keep=target)
     return target
+
+
+def _remove_stale(root: Path, kind: str, keep: Path) -> None:
+    """Delete this kind's builds for older parameters or versions (the speed model is 300 MB)."""
+    stale = re.compile(rf"{re.escape(kind)}-[0-9a-f]{{16}}")
+    for entry in root.iterdir():
+        if entry != keep and entry.is_dir() and stale.fullmatch(entry.name):
+            shutil.rmtree(entry, ignore_errors=True)
