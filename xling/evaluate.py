@@ -253,7 +253,7 @@ def evaluate(
     sources: Sequence[str] | None = None,
     baseline: str | None = None,
     metrics: Sequence[str] = DEFAULT_METRICS,
-    confidence: int = 0,
+    confidence: int | bool = 0,
     paired: Sequence[str] = ("bs", "ar"),
     paired_n: Mapping[str, int] | None = None,
     worst: int = 10,
@@ -267,7 +267,7 @@ def evaluate(
 
     ``systems`` is a list of hypotheses or a ``{name: hypotheses}`` mapping; ``references`` a list of
     segments or a list of reference streams. ``confidence`` > 1 adds bootstrap 95% intervals with
-    that many resamples; with two or more systems each is compared with ``baseline`` (default: the
+    that many resamples (``True``: sacrebleu's 1000); with two or more systems each is compared with ``baseline`` (default: the
     first) by the ``paired`` tests. ``worst`` segments by sentence chrF are listed per system.
     """
     named = _named_systems(systems)
@@ -284,6 +284,8 @@ def evaluate(
     for t in tests:
         if t not in PAIRED_TESTS:
             raise InputError(f"unknown paired test {t!r}; choose from {', '.join(PAIRED_TESTS)}")
+    if confidence is True:
+        confidence = 1000
     if confidence == 1 or confidence < 0:
         raise InputError("confidence needs at least 2 bootstrap resamples (sacrebleu uses 1000)")
 

@@ -120,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("--documents scores the model's own output; --system/--hypothesis do not apply")
         if len(args.documents) > 2:
             raise InputError("--documents takes SOURCE_DIR REFERENCE_DIR, or one JSONL file")
+        if args.limit:
+            raise InputError("--limit applies to segment test sets, not --documents")
         docs = testsets.load_documents(*args.documents, langpair=args.language_pair)
         _progress(f"translating {len(docs)} document(s)")
         translations = ev.translate_documents(
@@ -133,8 +135,6 @@ def run(args: argparse.Namespace) -> int:
         systems = {name: units.hypotheses}
         settings[name] = translations[0].settings.to_dict()
         labels = units.labels
-        if args.limit:
-            raise InputError("--limit applies to segment test sets, not --documents")
     else:
         test = _load_segments(args)
         systems = {}
