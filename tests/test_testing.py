@@ -65,25 +65,29 @@ def test_hub_config_shapes() -> None:
     assert config.scale_embedding and config.share_encoder_decoder_embeddings
 
 
-def test_padded_vocabulary_model(tmp_path: Path, seed_text: str, seed_english: str) -> None:
-    """``vocab_size`` pads the vocabulary (as the speed model does to 62834) and the model still loads."""
+def test_build_marian_padded_and_reproducible(tmp_path: Path, seed_text: str, seed_english: str) -> None:
+    """``vocab_size`` pads the vocabulary (as the speed model does to 62834); builds are byte-identical."""
     from transformers import MarianMTModel, MarianTokenizer
 
-    out = testing.build_marian(
-        tmp_path / "m",
-        d_model=8,
-        encoder_layers=1,
-        decoder_layers=1,
-        heads=1,
-        ffn_dim=16,
-        vocab_size=1000,
-        spm_vocab_size=100,
-        source_texts=[seed_text],
-        target_texts=[seed_english],
-        source_lang="xx",
-        target_lang="yy",
-    )
+    sizes = dict(d_model=8, encoder_layers=1, decoder_layers=1, heads=1, ffn_dim=16)
+    builds = [
+        testing.build_marian(
+            tmp_path / name,
+            **sizes,
+            vocab_size=1000,
+            spm_vocab_size=100,
+            source_texts=[seed_text],
+            target_texts=[seed_english],
+            source_lang="xx",
+            target_lang="yy",
+        )
+        for name in ("one", "two")
+    ]
+    out = builds[0]
     assert {p.name for p in out.iterdir()} == testing.HUB_FILES
+    for name in testing.HUB_FILES:
+        assert (out / name).read_bytes() == (builds[1] / name).read_bytes(), name
+    assert json.loads((out / "config.json").read_text(encoding="utf-8")) == hub_config(vocab_size=1000, **sizes)
     vocab = json.loads((out / "vocab.json").read_text(encoding="utf-8"))
     assert len(vocab) == 1000 and vocab[PAD] == 999
     tokenizer = MarianTokenizer.from_pretrained(out)

@@ -362,10 +362,7 @@ def build_marian(
         _write_legacy_weights(model, out)
         _write_reference(model, len(vocab), out)
     else:
-        from safetensors.torch import save_model
-
-        # save_model drops the tied duplicates (lm_head, embed_tokens) as save_pretrained does
-        save_model(model, str(out / "model.safetensors"), metadata={"format": "pt"})
+        model.save_pretrained(out)  # model.safetensors with model.shared only; config files replaced below
         _write_json(out / "generation_config.json", hub_generation_config(len(vocab)))
     _write_json(out / "config.json", config)
     return out
