@@ -1,0 +1,299 @@
+"""The CTranslate2 backend: parity with transformers on the tiny model, the conversion cache, the call it makes.
+
+Random weights: the tests compare the two engines token for token, never judge a translation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("ctranslate2")
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from xling.errors import ModelUnavailable, XlingError  # noqa: E402
+from xling.mt import ct2  # noqa: E402
+from xling.mt.base import DecodeOptions  # noqa: E402
+from xling.mt.ct2 import CT2Backend, converted_dir, physical_cores  # noqa: E402
+
+SHORT = DecodeOptions(beam_size=1, retry=False, max_length_a=0.25, max_length_b=4)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    """Torch's spinning OpenMP threads crawl on a shared, busy machine; these models are tiny anyway."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def sentences(seed_text: str) -> list[str]:
+    """Seed sentences of very different lengths (a headline-sized one up to whole paragraphs)."""
+    paragraphs = [p for p in seed_text.split("\n") if p.strip()]
+    return [paragraphs[0][:40], *paragraphs[1:5], "قال الوزير"]
+
+
+@pytest.fixture(scope="module")
+def ct2_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("ct2-cache")
+
+
+@pytest.fixture(scope="module")
+def ct2_fp32(tiny_model_dir: Path, ct2_cache: Path) -> CT2Backend:
+    return CT2Backend(str(tiny_model_dir), compute_type="float32", threads=1, cache_dir=ct2_cache).load()
+
+
+@pytest.fixture(scope="module")
+def marian(tiny_model_dir: Path):
+    from xling.mt.marian import MarianBackend
+
+    return MarianBackend(str(tiny_model_dir), device="cpu").load()
+
+
+# -- parity with the transformers backend -------------------------------------------------------------
+@pytest.mark.parametrize("force_length", [False, True])
+def test_greedy_tokens_match_transformers(marian, ct2_fp32, sentences, force_length):
+    options = SHORT.replace(force_length=force_length)
+    expected = marian.translate(sentences, options)
+    got = ct2_fp32.translate(sentences, options)
+    assert [h.tokens for h in got] == [h.tokens for h in expected]
+    assert all(h.tokens for h in got)
+
+
+def test_beam_search_matches_transformers_tokens_and_scores(marian, ct2_fp32, sentences):
+    options = SHORT.replace(beam_size=4)
+    expected = marian.translate(sentences, options)
+    got = ct2_fp32.translate(sentences, options)
+    assert [h.tokens for h in got] == [h.tokens for h in expected]
+    for g, e in zip(got, expected):
+        assert g.score == pytest.approx(e.score, rel=1e-3)
+
+
+@pytest.fixture(scope="module")
+def eager_model(tiny_model_dir: Path):
+    from transformers import MarianMTModel
+
+    return MarianMTModel.from_pretrained(tiny_model_dir, attn_implementation="eager").eval()
+
+
+def _transformers_shift_attention(model, source_ids: list[int], target_ids: list[int]):
+    """Last layer's cross-attention averaged over heads, at the steps that read each target token."""
+    import torch
+
+    start = model.config.decoder_start_token_id
+    with torch.inference_mode():
+        out = model(
+            input_ids=torch.tensor([source_ids]),
+            decoder_input_ids=torch.tensor([[start, *target_ids]]),
+            output_attentions=True,
+        )
+    return out.cross_attentions[-1][0].mean(dim=0)[1:].tolist()
+
+
+def test_attention_matches_transformers_in_a_beam_batch(eager_model, ct2_fp32, sentences):
+    # beam search over a batch of unequal lengths: where CTranslate2's own first-step attention goes wrong
+    options = SHORT.replace(beam_size=4, return_attention=True)
+    hyps = ct2_fp32.translate(sentences, options)
+    for sentence, hyp in zip(sentences, hyps):
+        source_ids = ct2_fp32.encode(sentence)
+        target_ids = ct2_fp32.tokenizer.convert_tokens_to_ids(list(hyp.tokens))
+        assert hyp.attention is not None and len(hyp.attention) == len(hyp.tokens)
+        assert {len(row) for row in hyp.attention} == {len(source_ids)}
+        expected = _transformers_shift_attention(eager_model, source_ids, target_ids)
+        for row, want in zip(hyp.attention, expected):
+            assert row == pytest.approx(want, abs=1e-4)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(picks=st.lists(st.integers(0, 5), min_size=1, max_size=6), beam=st.sampled_from([1, 3]))
+def test_output_does_not_depend_on_batch_company(ct2_fp32, sentences, picks, beam):
+    batch = [sentences[i] for i in picks]
+    options = SHORT.replace(beam_size=beam, max_length_a=0, max_length_b=12)  # a cap that ignores the company
+    together = ct2_fp32.translate(batch, options)
+    alone = [ct2_fp32.translate([s], options)[0] for s in batch]
+    assert [h.tokens for h in together] == [h.tokens for h in alone]
+
+
+# -- the translate_batch call ----------------------------------------------------------------------------
+class _Recorder:
+    """Wraps the real translator and keeps the keyword arguments of each call."""
+
+    def __init__(self, translator):
+        self.translator = translator
+        self.calls: list[dict] = []
+
+    def translate_batch(self, source, **kwargs):
+        self.calls.append({"source": source, **kwargs})
+        return self.translator.translate_batch(source, **kwargs)
+
+
+@pytest.fixture
+def recorded(ct2_fp32):
+    recorder = _Recorder(ct2_fp32.translator)
+    ct2_fp32.translator = recorder
+    yield ct2_fp32, recorder
+    ct2_fp32.translator = recorder.translator
+
+
+def test_call_passes_beam_lengths_and_marian_tokens(recorded, sentences):
+    backend, recorder = recorded
+    options = DecodeOptions(beam_size=4, retry=False, max_length_a=0.5, max_length_b=3, no_repeat_ngram_size=3)
+    backend.translate(sentences[:3], options)
+    longest = max(len(backend.encode(s)) for s in sentences[:3])
+    (call,) = recorder.calls
+    assert call["beam_size"] == 4  # never CTranslate2's default of 2
+    assert call["max_decoding_length"] == options.max_output_tokens(longest) - 1
+    assert call["min_decoding_length"] == 0
+    assert call["no_repeat_ngram_size"] == 3
+    assert call["max_input_length"] >= longest  # nothing truncated
+    assert all(tokens[-1] == "</s>" for tokens in call["source"])
+    assert sorted(map(len, call["source"])) == sorted(len(backend.encode(s)) for s in sentences[:3])
+
+
+def test_outputs_longer_than_ctranslate2_default_cap(ct2_fp32, sentences):
+    long_sentence = " ".join(sentences[1:4])
+    n_source = len(ct2_fp32.encode(long_sentence))
+    options = DecodeOptions(beam_size=1, retry=False, force_length=True, max_length_a=2.0, max_length_b=10)
+    expected = options.max_output_tokens(n_source) - 1
+    assert expected > 256  # CTranslate2's default max_decoding_length
+    (hyp,) = ct2_fp32.translate([long_sentence], options)
+    assert len(hyp.tokens) == expected
+
+
+def test_no_repeat_ngram_size_reaches_the_decoder(ct2_fp32, sentences):
+    options = SHORT.replace(max_length_a=0.5, max_length_b=10)
+    looping = ct2_fp32.translate(sentences[1:3], options)
+    blocked = ct2_fp32.translate(sentences[1:3], options.replace(no_repeat_ngram_size=2))
+    def bigrams(tokens):
+        return [tuple(tokens[i : i + 2]) for i in range(len(tokens) - 1)]
+    assert any(len(set(bigrams(h.tokens))) < len(bigrams(h.tokens)) for h in looping)  # random weights loop
+    assert all(len(set(bigrams(h.tokens))) == len(bigrams(h.tokens)) for h in blocked)
+
+
+def test_int8_default_translates(tiny_model_dir, ct2_cache, sentences):
+    backend = CT2Backend(str(tiny_model_dir), threads=1, cache_dir=ct2_cache).load()
+    assert backend.compute_type == "int8"
+    hyps = backend.translate(sentences[:2], SHORT)
+    assert all(h.tokens and h.text for h in hyps)
+
+
+# -- the conversion cache ----------------------------------------------------------------------------------
+def _count_conversions(monkeypatch) -> list[Path]:
+    calls: list[Path] = []
+    real = ct2._convert
+
+    def counting(model_dir, out_dir, quantization):
+        calls.append(out_dir)
+        real(model_dir, out_dir, quantization)
+
+    monkeypatch.setattr(ct2, "_convert", counting)
+    return calls
+
+
+def test_conversion_is_cached_across_loads(tiny_model_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("XLING_CACHE", str(tmp_path))
+    conversions = _count_conversions(monkeypatch)
+    first = CT2Backend(str(tiny_model_dir), threads=1).load()
+    second = CT2Backend(str(tiny_model_dir), threads=1).load()
+    assert len(conversions) == 1
+    assert first.converted_dir == second.converted_dir
+    assert first.converted_dir.parent == tmp_path / "ct2"
+    assert (first.converted_dir / "model.bin").is_file()
+    meta = json.loads((first.converted_dir / "xling.json").read_text())
+    assert meta["quantization"] == "int8" and meta["model"] == str(tiny_model_dir)
+    assert [p.name for p in (tmp_path / "ct2").iterdir()] == [first.converted_dir.name]  # no temp left
+
+
+def test_changed_model_is_converted_again_and_old_copy_removed(tiny_model_dir, tmp_path, monkeypatch):
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, model)
+    conversions = _count_conversions(monkeypatch)
+    old = converted_dir(str(model), model, root=tmp_path / "cache")
+    assert converted_dir(str(model), model, root=tmp_path / "cache") == old
+    stat = (model / "model.safetensors").stat()
+    os.utime(model / "model.safetensors", ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    new = converted_dir(str(model), model, root=tmp_path / "cache")
+    assert new != old and (new / "model.bin").is_file()
+    assert not old.exists()
+    assert len(conversions) == 2
+
+
+def test_cache_key_separates_quantization_and_revision(tiny_model_dir, tmp_path):
+    root = tmp_path / "cache"
+    int8 = converted_dir("m", tiny_model_dir, quantization="int8", root=root)
+    fp32 = converted_dir("m", tiny_model_dir, quantization="float32", root=root)
+    pinned = converted_dir("m", tiny_model_dir, quantization="int8", revision="abc", root=root)
+    assert len({int8, fp32, pinned}) == 3 and all(p.exists() for p in (int8, fp32, pinned))
+    assert (fp32 / "model.bin").stat().st_size > (int8 / "model.bin").stat().st_size
+
+
+def test_failed_conversion_leaves_nothing_behind(tiny_model_dir, tmp_path, monkeypatch):
+    def broken(model_dir, out_dir, quantization):
+        (out_dir / "model.bin").write_bytes(b"half")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ct2, "_convert", broken)
+    with pytest.raises(ModelUnavailable, match="disk full"):
+        converted_dir("m", tiny_model_dir, root=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_cache_is_a_clear_error(tiny_model_dir, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(ModelUnavailable, match="XLING_CACHE"):
+        converted_dir("m", tiny_model_dir, root=blocker / "sub")
+
+
+# -- configuration errors ----------------------------------------------------------------------------------
+def test_bad_settings_are_rejected_up_front(tiny_model_dir):
+    with pytest.raises(XlingError, match="compute type"):
+        CT2Backend(str(tiny_model_dir), compute_type="int4")
+    with pytest.raises(XlingError, match="threads"):
+        CT2Backend(str(tiny_model_dir), threads=0)
+
+
+def test_compute_type_the_device_lacks(tiny_model_dir, tmp_path):
+    import ctranslate2
+
+    if "float16" in ctranslate2.get_supported_compute_types("cpu"):
+        pytest.skip("this CPU runs float16")
+    with pytest.raises(ModelUnavailable, match="float16"):
+        CT2Backend(str(tiny_model_dir), device="cpu", compute_type="float16", cache_dir=tmp_path).load()
+
+
+def test_missing_ctranslate2_says_how_to_install(tiny_model_dir, monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "ctranslate2", None)
+    with pytest.raises(ModelUnavailable, match=r"xling\[fast\]"):
+        CT2Backend(str(tiny_model_dir)).load()
+
+
+def test_threads_default_to_physical_cores(ct2_cache, tiny_model_dir):
+    assert 1 <= physical_cores() <= (os.cpu_count() or 1)
+    backend = CT2Backend(str(tiny_model_dir), cache_dir=ct2_cache).load()
+    assert backend.threads == physical_cores()
+    assert backend.translator.num_active_batches == 0
+
+
+# -- through the pipeline ---------------------------------------------------------------------------------
+def test_translate_with_ct2_backend(tiny_model_dir, seed_text, tmp_path, monkeypatch):
+    import xling
+
+    monkeypatch.setenv("XLING_CACHE", str(tmp_path))
+    doc = xling.translate(
+        seed_text, model=str(tiny_model_dir), backend="ct2", compute_type="float32", beam_size=2,
+        options=SHORT, cache=False, annotate_result=False,
+    )
+    assert doc.settings.backend == "ct2" and doc.settings.compute_type == "float32"
+    assert len(doc.target.paragraphs) == len(doc.source.paragraphs)
+    assert doc.target.text.strip()
