@@ -1,0 +1,557 @@
+"""Document -> HTML for the page: the two sides aligned row by row, the entity legend and the QA issues.
+
+Gradio's ``gr.HTML`` inserts what it gets with ``innerHTML`` and does not sanitize, so every piece of user
+text reaches the page through :func:`text_html` only: ``html.escape(quote=True)`` plus ``$``, backtick and
+backslash as character references (no template engine can ever evaluate them), C0 controls and the bidi
+embedding/override/isolate controls shown as visible badges (a stray RLO cannot reorder the page), and runs
+of the other script isolated in ``<bdi>``.
+
+DOM contract (tests and users' scripts rely on it): each sentence is ``<span class="xl-s" data-s="BEAD">`` on
+both sides, each entity mention ``<mark class="xl-e" data-e="ENTITY ID">``, pieces of text inside a QA
+issue's spans ``<span class="xl-i" data-i="ISSUE INDEXES">``. The page's script (:data:`VIEW_JS`) adds
+``is-active`` to a hovered or selected sentence and its counterparts, without a round trip.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import groupby
+
+from xling.document import SEVERITIES, Document, Side
+
+#: Languages written right to left (the page sets ``dir`` from the side's language).
+RTL_LANGS = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ku", "ps", "sd", "ug", "ur", "yi"})
+
+#: Entity colours (background, underline); an entity's colour is fixed by its place in ``doc.entities``.
+PALETTE = (
+    ("#dbeafe", "#2563eb"), ("#fde68a", "#b45309"), ("#d1fae5", "#059669"), ("#fce7f3", "#db2777"),
+    ("#ede9fe", "#7c3aed"), ("#ffedd5", "#ea580c"), ("#cffafe", "#0891b2"), ("#ecfccb", "#65a30d"),
+    ("#fee2e2", "#dc2626"), ("#e0e7ff", "#4f46e5"), ("#f5f5f4", "#57534e"), ("#fef9c3", "#a16207"),
+)
+
+SEVERITY_ICONS = {"error": "⛔", "warning": "⚠️", "info": "ℹ️"}
+
+# -- escaping ------------------------------------------------------------------------------------------
+#: Controls that change the display order of what follows (Trojan Source) or are not text at all.
+_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_NAMES = {
+    "\u202a": "LRE", "\u202b": "RLE", "\u202c": "PDF", "\u202d": "LRO", "\u202e": "RLO",
+    "\u2066": "LRI", "\u2067": "RLI", "\u2068": "FSI", "\u2069": "PDI",
+}
+_ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufefc"
+#: Runs to isolate with <bdi> inside text of the other direction: Latin words and numbers in Arabic...
+_LTR_RUN = re.compile(r"[0-9A-Za-z\u00c0-\u024f](?:[0-9A-Za-z\u00c0-\u024f.,:/%'’&+\- ]*[0-9A-Za-z\u00c0-\u024f%])?")
+#: ...and Arabic-script words in English.
+_RTL_RUN = re.compile(f"[{_ARABIC}](?:[{_ARABIC}\\s]*[{_ARABIC}])?")
+_EXTRA_ESCAPES = str.maketrans({"$": "&#36;", "`": "&#96;", "\\": "&#92;"})
+
+
+def escape(value: object) -> str:
+    """``html.escape`` with quotes, plus ``$``, backtick and backslash as references (safe in any template)."""
+    return html.escape(str(value), quote=True).translate(_EXTRA_ESCAPES)
+
+
+def _control_badge(ch: str) -> str:
+    code = f"U+{ord(ch):04X}"
+    label = _CONTROL_NAMES.get(ch, code)
+    name = unicodedata.name(ch, "control character")
+    return f'<span class="xl-ctl" title="{escape(code + " " + name)}">{escape(label)}</span>'
+
+
+def text_html(text: str, direction: str = "ltr") -> str:
+    """User text as inert HTML: escaped, controls made visible, other-direction runs isolated in <bdi>."""
+    run = _LTR_RUN if direction == "rtl" else _RTL_RUN
+    out: list[str] = []
+    pos = 0
+    for m in _CONTROL.finditer(text):
+        out.append(_isolate_runs(text[pos : m.start()], run))
+        out.append(_control_badge(m.group()))
+        pos = m.end()
+    out.append(_isolate_runs(text[pos:], run))
+    return "".join(out)
+
+
+def _isolate_runs(text: str, run: re.Pattern[str]) -> str:
+    out: list[str] = []
+    pos = 0
+    for m in run.finditer(text):
+        out.append(escape(text[pos : m.start()]))
+        out.append(f"<bdi>{escape(m.group())}</bdi>")
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+# -- languages -----------------------------------------------------------------------------------------
+def direction(lang: str) -> str:
+    return "rtl" if lang.split("-")[0].lower() in RTL_LANGS else "ltr"
+
+
+@lru_cache(maxsize=64)
+def language_name(lang: str, in_lang: str = "en") -> str:
+    """'Arabic', or 'العربية' with ``in_lang='ar'`` (Babel's CLDR data); the code itself when unknown."""
+    try:
+        from babel import Locale
+
+        return Locale.parse(lang.replace("-", "_")).get_display_name(in_lang) or lang
+    except Exception:  # unknown or malformed code: show it as given
+        return lang
+
+
+# -- layout --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Row:
+    """One row of the view: paragraphs of each side shown next to each other (either range may be empty)."""
+
+    source: range
+    target: range
+    pending: bool = False  # source paragraphs not translated yet (streaming)
+
+
+def _paragraphs_of(side: Side, ids: Iterable[int]) -> list[int]:
+    return sorted({side.sentences[i].paragraph for i in ids if 0 <= i < len(side.sentences)})
+
+
+def layout_rows(doc: Document) -> list[Row]:
+    """Group paragraphs into rows that no alignment bead crosses, as finely as possible.
+
+    In translate mode this is one row per paragraph. In compare mode a translator may have merged or
+    split paragraphs, or a bead may join sentences of two paragraphs: those paragraphs then share a row.
+    Rows follow the bead order; source paragraphs after the last aligned one are rows of their own
+    (``pending`` while a translation is streaming in).
+    """
+    beads = [
+        (_paragraphs_of(doc.source, b.source), _paragraphs_of(doc.target, b.target)) for b in doc.alignment
+    ]
+    n = len(beads)
+    # a cut before bead k is valid if everything after it lies strictly after everything before it, per side
+    prefix_max = [(-1, -1)]
+    for src, tgt in beads:
+        ps, pt = prefix_max[-1]
+        prefix_max.append((max([ps, *src]), max([pt, *tgt])))
+    inf = 1 << 60
+    suffix_min = [(inf, inf)] * (n + 1)
+    for k in range(n - 1, -1, -1):
+        src, tgt = beads[k]
+        ss, st = suffix_min[k + 1]
+        suffix_min[k] = (min([ss, *src]), min([st, *tgt]))
+    cuts = [k for k in range(1, n) if prefix_max[k][0] < suffix_min[k][0] and prefix_max[k][1] < suffix_min[k][1]]
+    rows: list[Row] = []
+    done_src = done_tgt = -1
+    for end in [*cuts, n]:
+        src_last, tgt_last = prefix_max[end]
+        if src_last > done_src or tgt_last > done_tgt:
+            rows.append(Row(range(done_src + 1, src_last + 1), range(done_tgt + 1, tgt_last + 1)))
+        done_src, done_tgt = max(done_src, src_last), max(done_tgt, tgt_last)
+    aligned_src = {i for b in doc.alignment for i in b.source}
+    unaligned = {s.paragraph for i, s in enumerate(doc.source.sentences) if i not in aligned_src}
+    for p in range(done_src + 1, len(doc.source.paragraphs)):
+        rows.append(Row(range(p, p + 1), range(0), pending=doc.mode == "translate" and p in unaligned))
+    if done_tgt + 1 < len(doc.target.paragraphs):
+        rows.append(Row(range(0), range(done_tgt + 1, len(doc.target.paragraphs))))
+    return rows
+
+
+# -- one side of a row ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Marks:
+    """What the text of one side is cut by: sentences (with their bead), entity mentions, issue spans."""
+
+    sentences: tuple[tuple[int, int, int | None, str], ...]  # start, end, bead index, css class
+    mentions: tuple[tuple[int, int, int], ...]  # start, end, entity index
+    issues: tuple[tuple[int, int, int], ...]  # start, end, issue index
+
+
+def _marks(doc: Document, side_name: str) -> _Marks:
+    side = doc.side(side_name)
+    other = "target" if side_name == "source" else "source"
+    bead_of: dict[int, int] = {}
+    lonely: set[int] = set()
+    for k, bead in enumerate(doc.alignment):
+        for i in getattr(bead, side_name):
+            bead_of[i] = k
+            if not getattr(bead, other):
+                lonely.add(i)
+    solo = "xl-omission" if side_name == "source" else "xl-addition"
+    sentences = tuple(
+        (s.start, s.end, bead_of.get(i), solo if i in lonely else "")
+        for i, s in enumerate(side.sentences)
+    )
+    mentions = sorted(
+        ((m.start, m.end, e) for e, entity in enumerate(doc.entities) for m in entity.mentions if m.side == side_name),
+        key=lambda t: (t[0], -(t[1] - t[0])),
+    )
+    issues = tuple(
+        (a, b, k) for k, issue in enumerate(doc.issues) for a, b in getattr(issue, side_name) if b > a
+    )
+    return _Marks(sentences, tuple(mentions), issues)
+
+
+def _covering(items: Sequence[tuple[int, int, object]], a: int, b: int) -> list[object]:
+    return [item for item in items if item[0] <= a and b <= item[1]]
+
+
+def _render_range(doc: Document, side_name: str, marks: _Marks, start: int, end: int) -> str:
+    """Text ``[start, end)`` of a side, cut at every mark boundary and nested sentence > mention > issue."""
+    side = doc.side(side_name)
+    text = side.text
+    points = {start, end}
+    for group in (marks.sentences, marks.mentions, marks.issues):
+        for item in group:
+            a, b = item[0], item[1]
+            if b > start and a < end:
+                points.update(p for p in (a, b) if start < p < end)
+    marks = _Marks(*(tuple(m for m in group if m[1] > start and m[0] < end)
+                     for group in (marks.sentences, marks.mentions, marks.issues)))
+    cuts = sorted(points)
+    pieces = []
+    for a, b in zip(cuts, cuts[1:]):
+        sentence = next(iter(_covering(marks.sentences, a, b)), None)
+        mention = next(iter(_covering(marks.mentions, a, b)), None)  # the longest one starting first
+        issues = tuple(item[2] for item in _covering(marks.issues, a, b))
+        pieces.append((a, b, sentence, mention, issues))
+    dir_ = direction(side.lang)
+    out: list[str] = []
+    for sentence, by_sentence in groupby(pieces, key=lambda p: p[2]):
+        inner: list[str] = []
+        for mention, by_mention in groupby(by_sentence, key=lambda p: p[3]):
+            parts: list[str] = []
+            for issues, by_issue in groupby(by_mention, key=lambda p: p[4]):
+                chunk = list(by_issue)
+                body = text_html(text[chunk[0][0] : chunk[-1][1]], dir_)
+                if issues:
+                    ids = " ".join(str(k) for k in issues)
+                    body = f'<span class="xl-i" data-i="{ids}">{body}</span>'
+                parts.append(body)
+            body = "".join(parts)
+            if mention is not None:
+                entity_index = mention[2]
+                entity = doc.entities[entity_index]
+                title = escape(f"{entity.name or entity.id} ({entity.label})")
+                body = (
+                    f'<mark class="xl-e ec-{entity_index % len(PALETTE)}" data-e="{escape(entity.id)}" '
+                    f'title="{title}">{body}</mark>'
+                )
+            inner.append(body)
+        body = "".join(inner)
+        if sentence is not None and sentence[2] is not None:
+            cls = f"xl-s {sentence[3]}".strip()
+            title = ""
+            if sentence[3] == "xl-omission":
+                title = f' title="No {escape(language_name(doc.target.lang))} counterpart"'
+            elif sentence[3] == "xl-addition":
+                title = f' title="No {escape(language_name(doc.source.lang))} counterpart"'
+            body = f'<span class="{cls}" data-s="{sentence[2]}" tabindex="0"{title}>{body}</span>'
+        out.append(body)
+    return "".join(out)
+
+
+def _render_side(doc: Document, side_name: str, marks: _Marks, paragraphs: range) -> str:
+    side = doc.side(side_name)
+    paras = []
+    for p in paragraphs:
+        if p >= len(side.paragraphs):
+            continue
+        a, b = side.paragraphs[p]
+        paras.append(f'<p class="xl-p" data-p="{p}">{_render_range(doc, side_name, marks, a, b)}</p>')
+    return "".join(paras)
+
+
+# -- panels --------------------------------------------------------------------------------------------
+def _entity_table(doc: Document) -> str:
+    if not doc.entities:
+        return '<p class="xl-none">No named entities found.</p>'
+    src_lang, tgt_lang = doc.source.lang, doc.target.lang
+    head = (
+        f"<tr><th>Entity</th><th>Type</th><th>{escape(language_name(src_lang))} forms</th>"
+        f"<th>{escape(language_name(tgt_lang))} forms</th><th>Mentions</th><th>Consistency</th></tr>"
+    )
+    rows = []
+    for k, entity in enumerate(doc.entities):
+        forms = {
+            name: Counter(doc.side(name).slice((m.start, m.end)) for m in entity.mentions if m.side == name)
+            for name in ("source", "target")
+        }
+        n_src, n_tgt = sum(forms["source"].values()), sum(forms["target"].values())
+        flag, flag_cls = consistency(n_src, n_tgt, doc)
+        cells = []
+        for name, lang in (("source", src_lang), ("target", tgt_lang)):
+            listed = ", ".join(
+                f"<bdi>{text_html(form, direction(lang))}</bdi>" + (f" <small>×{n}</small>" if n > 1 else "")
+                for form, n in forms[name].most_common()
+            )
+            cells.append(f'<td lang="{escape(lang)}" dir="{direction(lang)}">{listed or "—"}</td>')
+        name = entity.name or (forms["target"].most_common(1) or forms["source"].most_common(1) or [(entity.id, 0)])[0][0]
+        rows.append(
+            f'<tr class="xl-ent-row" data-entity="{escape(entity.id)}" tabindex="0">'
+            f'<td><mark class="xl-e ec-{k % len(PALETTE)}">{text_html(name)}</mark></td>'
+            f"<td>{escape(entity.label)}</td>{cells[0]}{cells[1]}"
+            f'<td class="xl-num">{n_src} / {n_tgt}</td><td class="{flag_cls}">{escape(flag)}</td></tr>'
+        )
+    return f'<table class="xl-entities"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def consistency(n_source: int, n_target: int, doc: Document) -> tuple[str, str]:
+    """A one-glance flag for an entity: mentioned on both sides as often, or not."""
+    if n_source and not n_target:
+        return f"⚠ not in the {language_name(doc.target.lang)}", "xl-flag-warn"
+    if n_target and not n_source:
+        return f"⚠ not in the {language_name(doc.source.lang)}", "xl-flag-warn"
+    if n_source != n_target:
+        return f"≠ {n_source} vs {n_target} mentions", "xl-flag-info"
+    return "✓ consistent", "xl-flag-ok"
+
+
+def _issue_list(doc: Document) -> str:
+    if not doc.issues:
+        return '<p class="xl-none">No issues found.</p>'
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    ranked = sorted(range(len(doc.issues)), key=lambda k: (order[doc.issues[k].severity], k))
+    groups = []
+    for severity, ks in groupby(ranked, key=lambda k: doc.issues[k].severity):
+        items = []
+        for k in ks:
+            issue = doc.issues[k]
+            has_spans = any(b > a for a, b in (*issue.source, *issue.target))
+            items.append(
+                f'<li><button type="button" class="xl-issue sev-{severity}" data-issue="{k}" '
+                f'aria-pressed="false"{"" if has_spans else " disabled"}>'
+                f'<code>{escape(issue.code)}</code> <span>{text_html(issue.message)}</span></button></li>'
+            )
+        ks_count = len(items)
+        groups.append(
+            f'<h4 class="sev-{severity}">{SEVERITY_ICONS[severity]} {severity.title()} '
+            f'<small>({ks_count})</small></h4><ul class="xl-issues">{"".join(items)}</ul>'
+        )
+    return "".join(groups)
+
+
+def _summary(doc: Document, pending: bool) -> str:
+    n_src, n_tgt = len(doc.source.sentences), len(doc.target.sentences)
+    counts = Counter(i.severity for i in doc.issues)
+    omissions = sum(1 for b in doc.alignment if b.source and not b.target)
+    additions = sum(1 for b in doc.alignment if b.target and not b.source)
+    bits = [
+        f"{len(doc.source.paragraphs)} paragraphs",
+        f"{n_src} ↔ {n_tgt} sentences",
+        f"{len(doc.entities)} entities",
+        ", ".join(f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in SEVERITIES if counts[s]) or "no issues",
+    ]
+    if omissions:
+        bits.append(f'<span class="xl-key xl-omission">{omissions} without counterpart</span>')
+    if additions:
+        bits.append(f'<span class="xl-key xl-addition">{additions} added</span>')
+    state = '<span class="xl-badge">translating…</span>' if pending else ""
+    return (
+        f'<div class="xl-summary">{state}<span>{" · ".join(bits)}</span>'
+        f'<code class="xl-sig" title="settings signature">{escape(doc.settings.signature())}</code></div>'
+    )
+
+
+# -- the whole view ------------------------------------------------------------------------------------
+def render_document(doc: Document, *, pending: bool = False) -> str:
+    """The aligned view of a Document (partial or complete), with its entity legend and issue list.
+
+    ``pending``: a translation is still streaming in; source paragraphs without a translation yet show a
+    placeholder instead of an empty column.
+    """
+    marks = {name: _marks(doc, name) for name in ("source", "target")}
+    src_lang, tgt_lang = doc.source.lang, doc.target.lang
+    src_dir, tgt_dir = direction(src_lang), direction(tgt_lang)
+    rows = []
+    for row in layout_rows(doc):
+        source = _render_side(doc, "source", marks["source"], row.source)
+        if row.pending and pending:
+            target = '<p class="xl-p xl-pending">translating…</p>'
+        else:
+            target = _render_side(doc, "target", marks["target"], row.target)
+        rows.append(
+            f'<div class="xl-row"><div class="xl-side xl-src" lang="{escape(src_lang)}" dir="{src_dir}">{source}</div>'
+            f'<div class="xl-side xl-tgt" lang="{escape(tgt_lang)}" dir="{tgt_dir}">{target}</div></div>'
+        )
+    heads = (
+        f'<div class="xl-row xl-heads"><div class="xl-side" lang="{escape(src_lang)}" dir="{src_dir}">'
+        f"{escape(language_name(src_lang, src_lang))} <small>· {escape(language_name(src_lang))}</small></div>"
+        f'<div class="xl-side" lang="{escape(tgt_lang)}" dir="{tgt_dir}">{escape(language_name(tgt_lang, tgt_lang))}'
+        f"</div></div>"
+    )
+    panels = (
+        '<div class="xl-panels">'
+        f'<section class="xl-panel"><h3>Translation checks</h3>{_issue_list(doc)}</section>'
+        f'<section class="xl-panel"><h3>Named entities</h3>{_entity_table(doc)}</section>'
+        "</div>"
+    )
+    return (
+        f'<div class="xl-doc" data-mode="{escape(doc.mode)}">{_summary(doc, pending)}'
+        f'<div class="xl-rows">{heads}{"".join(rows)}</div>{panels}</div>'
+    )
+
+
+def render_message(message: str, kind: str = "info") -> str:
+    """A notice in the view's place: the empty state, a model problem, an input error."""
+    kind = kind if kind in ("info", "warning", "error") else "info"
+    return f'<div class="xl-doc"><div class="xl-notice xl-notice-{kind}">{text_html(message)}</div></div>'
+
+
+# -- styles and behaviour ------------------------------------------------------------------------------
+ARABIC_FONTS = ("Noto Naskh Arabic", "Noto Sans Arabic", "Amiri", "Geeza Pro", "Tahoma", "sans-serif")
+UI_FONTS = ("Noto Sans", "ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue",
+            "Arial", "sans-serif")
+
+
+def _font_stack(fonts: Sequence[str]) -> str:
+    return ", ".join(f'"{f}"' if " " in f else f for f in fonts)
+
+
+def _palette_css() -> str:
+    return "\n".join(
+        f".xl-e.ec-{k} {{ background: {bg}; box-shadow: inset 0 -2px 0 {line}; }}" for k, (bg, line) in enumerate(PALETTE)
+    )
+
+
+VIEW_CSS = """
+.xl-doc { --xl-active: #fff3bf; --xl-active-line: #f59f00; --xl-flag: #ffc9c9; font-size: 16px; }
+.xl-doc [dir=rtl], .xl-doc [lang=ar] { font-family: %(arabic)s; }
+.xl-doc [lang=ar] { font-size: 1.12em; line-height: 1.9; }
+.xl-summary { display: flex; flex-wrap: wrap; gap: .4em 1em; align-items: baseline; margin: 0 0 .6em;
+  color: var(--body-text-color-subdued, #555); font-size: .9em; }
+.xl-sig { font-size: .8em; opacity: .75; word-break: break-all; }
+.xl-badge { background: #e7f5ff; color: #1864ab; border-radius: 1em; padding: 0 .6em; font-weight: 600; }
+.xl-rows { border: 1px solid var(--border-color-primary, #e5e7eb); border-radius: 8px; overflow: hidden; }
+.xl-row { display: grid; grid-template-columns: 1fr 1fr; border-top: 1px solid var(--border-color-primary, #e5e7eb); }
+.xl-row:first-child { border-top: 0; }
+.xl-heads { background: var(--background-fill-secondary, #f9fafb); font-weight: 600; font-size: .9em; }
+.xl-heads small { font-weight: 400; opacity: .7; }
+.xl-side { padding: .55em 1em; min-width: 0; overflow-wrap: anywhere; }
+.xl-src { border-inline-end: 1px solid var(--border-color-primary, #e5e7eb); }
+.xl-side[dir=rtl] { text-align: right; }
+.xl-p { margin: .25em 0; white-space: pre-wrap; line-height: 1.65; }
+.xl-pending { color: var(--body-text-color-subdued, #888); font-style: italic; }
+.xl-s { border-radius: 3px; cursor: pointer; transition: background-color .12s; }
+.xl-s:hover, .xl-s:focus { outline: none; }
+.xl-s.is-active { background: var(--xl-active); box-shadow: 0 0 0 2px var(--xl-active); color: #1f2328; }
+.xl-s.is-pinned { box-shadow: 0 0 0 2px var(--xl-active-line); }
+.xl-omission, .xl-addition { text-decoration: underline wavy #e8590c; text-decoration-thickness: 1px;
+  text-underline-offset: 4px; background: #fff4e6; color: #1f2328; }
+.xl-key { padding: 0 .4em; border-radius: 3px; }
+.xl-e { color: #1f2328; border-radius: 3px; padding: 0 1px; }
+.xl-e.is-lit { outline: 2px solid #1f2328; }
+.xl-i.is-flagged { background: var(--xl-flag); outline: 2px solid #e03131; border-radius: 2px; color: #1f2328; }
+.xl-ctl { display: inline-block; unicode-bidi: isolate; direction: ltr; font: 600 .65em ui-monospace, monospace;
+  padding: 0 .25em; margin: 0 1px; border: 1px solid #e03131; border-radius: 3px; color: #c92a2a;
+  vertical-align: middle; }
+.xl-panels { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); gap: 1em; margin-top: 1em; }
+.xl-panel { border: 1px solid var(--border-color-primary, #e5e7eb); border-radius: 8px; padding: .6em 1em;
+  min-width: 0; overflow-x: auto; }
+.xl-panel h3 { margin: .2em 0 .5em; font-size: 1em; }
+.xl-panel h4 { margin: .6em 0 .2em; font-size: .9em; }
+.xl-none { color: var(--body-text-color-subdued, #888); margin: 0; }
+.xl-issues { list-style: none; padding: 0; margin: 0; }
+.xl-issue { all: unset; box-sizing: border-box; display: block; width: 100%%; cursor: pointer; padding: .3em .5em;
+  border-radius: 6px; border-inline-start: 3px solid transparent; font-size: .9em; line-height: 1.45; }
+.xl-issue:hover, .xl-issue:focus-visible { background: var(--background-fill-secondary, #f3f4f6); }
+.xl-issue[disabled] { cursor: default; opacity: .8; }
+.xl-issue[aria-pressed=true] { background: #fff5f5; color: #1f2328; }
+.xl-issue.sev-error { border-color: #e03131; } .xl-issue.sev-warning { border-color: #f59f00; }
+.xl-issue.sev-info { border-color: #74c0fc; }
+.xl-issue code { font-size: .85em; opacity: .8; }
+table.xl-entities { border-collapse: collapse; width: 100%%; font-size: .88em; }
+table.xl-entities th, table.xl-entities td { text-align: start; padding: .3em .45em; vertical-align: top;
+  border-top: 1px solid var(--border-color-primary, #e5e7eb); }
+table.xl-entities th { font-weight: 600; border-top: 0; white-space: nowrap; }
+.xl-ent-row { cursor: pointer; } .xl-ent-row:hover { background: var(--background-fill-secondary, #f3f4f6); }
+.xl-num { white-space: nowrap; font-variant-numeric: tabular-nums; }
+.xl-flag-ok { color: #2b8a3e; } .xl-flag-warn { color: #d9480f; } .xl-flag-info { color: #5c7cfa; }
+.xl-notice { padding: .8em 1em; border-radius: 8px; border: 1px solid; }
+.xl-notice-info { background: #f1f3f5; border-color: #dee2e6; color: #495057; }
+.xl-notice-warning { background: #fff9db; border-color: #ffe066; color: #664d03; }
+.xl-notice-error { background: #fff5f5; border-color: #ffa8a8; color: #a61e1e; }
+%(palette)s
+@media (max-width: 700px) {
+  .xl-row { grid-template-columns: 1fr; }
+  .xl-src { border-inline-end: 0; border-bottom: 1px dashed var(--border-color-primary, #e5e7eb); }
+  .xl-heads { display: none; }
+  .xl-panels { grid-template-columns: 1fr; }
+}
+""" % {"arabic": _font_stack(ARABIC_FONTS), "palette": _palette_css()}
+
+#: Event delegation on ``document``: works on HTML that streaming replaces, needs no server round trip.
+VIEW_JS = """
+() => {
+  if (window.__xlingView) return;
+  window.__xlingView = true;
+  const q = (v) => (window.CSS && CSS.escape) ? CSS.escape(v) : String(v).replace(/["\\\\]/g, "\\\\$&");
+  let pinned = null;  // the clicked sentence element, kept active after the pointer leaves
+  function clear(root, cls) { root.querySelectorAll("." + cls).forEach((el) => el.classList.remove(cls)); }
+  function show(sentence) {
+    document.querySelectorAll(".xl-doc .is-active").forEach((el) => el.classList.remove("is-active"));
+    if (!sentence || !sentence.isConnected) return;
+    const doc = sentence.closest(".xl-doc");
+    doc.querySelectorAll('.xl-s[data-s="' + q(sentence.dataset.s) + '"]').forEach((el) => el.classList.add("is-active"));
+  }
+  function light(root, id) {
+    clear(root, "is-lit");
+    if (id !== null) root.querySelectorAll('.xl-e[data-e="' + q(id) + '"]').forEach((el) => el.classList.add("is-lit"));
+  }
+  document.addEventListener("mouseover", (ev) => {
+    const s = ev.target.closest && ev.target.closest(".xl-s[data-s]");
+    if (s) show(s);
+    const m = ev.target.closest && ev.target.closest(".xl-e[data-e], .xl-ent-row[data-entity]");
+    const doc = ev.target.closest && ev.target.closest(".xl-doc");
+    if (doc) light(doc, m ? (m.dataset.e !== undefined ? m.dataset.e : m.dataset.entity) : null);
+  });
+  document.addEventListener("mouseout", (ev) => {
+    const s = ev.target.closest && ev.target.closest(".xl-s[data-s]");
+    const into = ev.relatedTarget && ev.relatedTarget.closest && ev.relatedTarget.closest(".xl-s[data-s]");
+    if (s && !into) show(pinned);
+  });
+  document.addEventListener("focusin", (ev) => {
+    const s = ev.target.closest && ev.target.closest(".xl-s[data-s]");
+    if (s) show(s);
+  });
+  document.addEventListener("click", (ev) => {
+    if (!ev.target.closest) return;
+    const s = ev.target.closest(".xl-s[data-s]");
+    if (s) {
+      if (pinned) pinned.classList.remove("is-pinned");
+      pinned = (pinned === s) ? null : s;
+      if (pinned) pinned.classList.add("is-pinned");
+      show(pinned || s);
+      return;
+    }
+    const button = ev.target.closest(".xl-issue[data-issue]");
+    if (button) {
+      const doc = button.closest(".xl-doc");
+      const on = button.getAttribute("aria-pressed") !== "true";
+      doc.querySelectorAll(".xl-issue[aria-pressed=true]").forEach((b) => b.setAttribute("aria-pressed", "false"));
+      clear(doc, "is-flagged");
+      if (on) {
+        button.setAttribute("aria-pressed", "true");
+        const hits = doc.querySelectorAll('.xl-i[data-i~="' + q(button.dataset.issue) + '"]');
+        hits.forEach((el) => el.classList.add("is-flagged"));
+        if (hits.length) hits[0].scrollIntoView({ block: "center", behavior: "smooth" });
+      }
+      return;
+    }
+    const row = ev.target.closest(".xl-ent-row[data-entity]");
+    if (row) {
+      const doc = row.closest(".xl-doc");
+      const first = doc.querySelector('.xl-rows .xl-e[data-e="' + q(row.dataset.entity) + '"]');
+      light(doc, row.dataset.entity);
+      if (first) first.scrollIntoView({ block: "center", behavior: "smooth" });
+    }
+  });
+  document.addEventListener("keydown", (ev) => {
+    if ((ev.key === "Enter" || ev.key === " ") && ev.target.matches && ev.target.matches(".xl-s[data-s], .xl-ent-row")) {
+      ev.preventDefault();
+      ev.target.click();
+    }
+  });
+}
+"""
