@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -158,3 +159,12 @@ def test_failed_build_leaves_nothing(tmp_path: Path, fake_kind: dict) -> None:
 def test_unknown_kind(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown model kind 'huge'.*tiny"):
         cached_model("huge", tmp_path)
+
+
+def test_session_is_offline() -> None:
+    """conftest switches the hub and telemetry off before anything reads the settings."""
+    from huggingface_hub import constants
+
+    assert constants.HF_HUB_OFFLINE
+    assert os.environ["TRANSFORMERS_OFFLINE"] == "1"
+    assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"

@@ -257,6 +257,24 @@ def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
+def _write_weights(model: Any, out: Path, legacy: bool, vocab_size: int) -> None:
+    """The weights (and, for a legacy checkpoint, the reference logits), quietly."""
+    from transformers.utils import logging as hf_logging
+
+    bar = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # no "Writing model shards" bar in test output
+    try:
+        if legacy:
+            _write_legacy_weights(model, out)
+            _write_reference(model, vocab_size, out)
+        else:
+            model.save_pretrained(out)  # model.safetensors holding model.shared only; config.json replaced after
+            _write_json(out / "generation_config.json", hub_generation_config(vocab_size))
+    finally:
+        if bar:
+            hf_logging.enable_progress_bar()
+
+
 def _write_legacy_weights(model: Any, out_dir: Path) -> None:
     """``pytorch_model.bin`` as 2020 transformers wrote it for Marian.
 
@@ -358,12 +376,7 @@ def build_marian(
         legacy=legacy,
     )
     model = random_marian(config, seed, init_std)
-    if legacy:
-        _write_legacy_weights(model, out)
-        _write_reference(model, len(vocab), out)
-    else:
-        model.save_pretrained(out)  # model.safetensors with model.shared only; config files replaced below
-        _write_json(out / "generation_config.json", hub_generation_config(len(vocab)))
+    _write_weights(model, out, legacy, len(vocab))
     _write_json(out / "config.json", config)
     return out
 
