@@ -53,8 +53,12 @@ _EXTRA_ESCAPES = str.maketrans({"$": "&#36;", "`": "&#96;", "\\": "&#92;"})
 
 
 def escape(value: object) -> str:
-    """``html.escape`` with quotes, plus ``$``, backtick and backslash as references (safe in any template)."""
-    return html.escape(str(value), quote=True).translate(_EXTRA_ESCAPES)
+    """``html.escape`` with quotes, plus ``$``, backtick and backslash as references (safe in any template).
+
+    For attribute values and short labels: controls become U+FFFD (text goes through :func:`text_html`,
+    which shows them as badges instead).
+    """
+    return html.escape(_CONTROL.sub("\ufffd", str(value)), quote=True).translate(_EXTRA_ESCAPES)
 
 
 def _control_badge(ch: str) -> str:
@@ -291,7 +295,7 @@ def _entity_table(doc: Document) -> str:
         rows.append(
             f'<tr class="xl-ent-row" data-entity="{escape(entity.id)}" tabindex="0">'
             f'<td><mark class="xl-e ec-{k % len(PALETTE)}">{text_html(name)}</mark></td>'
-            f"<td>{escape(entity.label)}</td>{cells[0]}{cells[1]}"
+            f"<td>{text_html(entity.label)}</td>{cells[0]}{cells[1]}"
             f'<td class="xl-num">{n_src} / {n_tgt}</td><td class="{flag_cls}">{escape(flag)}</td></tr>'
         )
     return f'<table class="xl-entities"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
@@ -322,7 +326,7 @@ def _issue_list(doc: Document) -> str:
             items.append(
                 f'<li><button type="button" class="xl-issue sev-{severity}" data-issue="{k}" '
                 f'aria-pressed="false"{"" if has_spans else " disabled"}>'
-                f'<code>{escape(issue.code)}</code> <span>{text_html(issue.message)}</span></button></li>'
+                f'<code>{text_html(issue.code)}</code> <span>{text_html(issue.message)}</span></button></li>'
             )
         ks_count = len(items)
         groups.append(
@@ -350,7 +354,7 @@ def _summary(doc: Document, pending: bool) -> str:
     state = '<span class="xl-badge">translating…</span>' if pending else ""
     return (
         f'<div class="xl-summary">{state}<span>{" · ".join(bits)}</span>'
-        f'<code class="xl-sig" title="settings signature">{escape(doc.settings.signature())}</code></div>'
+        f'<code class="xl-sig" title="settings signature">{text_html(doc.settings.signature())}</code></div>'
     )
 
 
