@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from xling import testing
 from xling.testing import EOS, PAD, UNK, cached_model, hub_config, marian_vocab, train_sentencepiece
 
-pieces = st.lists(st.text(alphabet="abcdefghij▁", min_size=1, max_size=4), max_size=30)
+pieces = st.lists(
+    st.sampled_from(["a", "▁b", "▁", EOS, UNK, PAD]) | st.text("abc▁", min_size=1, max_size=4), max_size=30
+)
 
 
 @given(source=pieces, target=pieces, extra=st.integers(0, 50))
@@ -30,6 +32,14 @@ def test_marian_vocab_layout(source: list[str], target: list[str], extra: int) -
 def test_marian_vocab_too_small() -> None:
     with pytest.raises(ValueError, match="smaller than"):
         marian_vocab(["a", "b"], ["c"], size=4)
+
+
+@pytest.mark.parametrize("sizes", [dict(d_model=30, heads=4), dict(d_model=32, heads=2, ffn_dim=0)])
+def test_build_marian_rejects_bad_sizes(tmp_path: Path, sizes: dict) -> None:
+    settings = dict(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ffn_dim=64) | sizes
+    with pytest.raises(ValueError, match="bad Marian sizes"):
+        testing.build_marian(tmp_path, **settings)
+    assert list(tmp_path.iterdir()) == []  # checked before anything is written
 
 
 def test_sentencepiece_is_deterministic_with_opus_mt_ids(tmp_path: Path, seed_english: str) -> None:

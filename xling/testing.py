@@ -121,13 +121,16 @@ def spm_pieces(model_file: str | os.PathLike[str]) -> list[str]:
     ]
 
 
-def marian_vocab(source_pieces: Sequence[str], target_pieces: Sequence[str], size: int | None = None) -> dict[str, int]:
+def marian_vocab(
+    source_pieces: Sequence[str], target_pieces: Sequence[str], size: int | None = None
+) -> dict[str, int]:
     """Marian's joint vocabulary: ``</s>`` 0, ``<unk>`` 1, the pieces of both sides, ``<pad>`` last.
 
     With ``size`` the vocabulary is padded with never-produced entries so that ``<pad>`` lands on
     ``size - 1`` (62833 for opus-mt-ar-en).
     """
-    tokens = list(dict.fromkeys([EOS, UNK, *source_pieces, *target_pieces]))
+    pieces = [p for p in [*source_pieces, *target_pieces] if p != PAD]
+    tokens = list(dict.fromkeys([EOS, UNK, *pieces]))
     if size is not None:
         if size < len(tokens) + 1:
             raise ValueError(f"vocab_size {size} is smaller than the {len(tokens) + 1} entries the pieces need")
@@ -354,6 +357,11 @@ def build_marian(
     matrix); by default it is just large enough for the pieces. Texts default to :func:`default_texts`;
     ``init_std`` see :func:`random_marian`.
     """
+    if d_model % heads or min(d_model, heads, ffn_dim, encoder_layers, decoder_layers) < 1:
+        raise ValueError(
+            f"bad Marian sizes: d_model {d_model} must be a positive multiple of heads {heads}, "
+            f"and ffn_dim {ffn_dim} and the layer counts ({encoder_layers}, {decoder_layers}) positive"
+        )
     if source_texts is None or target_texts is None:
         default_source, default_target = default_texts()
         source_texts = default_source if source_texts is None else source_texts
