@@ -437,6 +437,23 @@ def test_translate_and_score_with_tiny_model(tiny_model_dir: Path, tmp_path: Pat
     assert rescored.systems[0].metrics["chrF2"].score == system["metrics"]["chrF2"]["score"]
 
 
+def test_documents_through_the_product(tiny_model_dir: Path, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text(json.dumps({"id": "a1", "source": "مرحبا\n\nشكرا", "reference": "Hello\n\nThanks"},
+                                   ensure_ascii=False) + "\n", encoding="utf-8")
+    code, out, err = run_cli(["--documents", str(articles), "--model", str(tiny_model_dir), "--beam-size", "1",
+                              "--worst", "2", "--json"], capsys)
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["test_set"]["segments"] == 2  # paragraph units
+    assert sorted(w["label"] for w in report["worst"]) == ["a1 ¶1", "a1 ¶2"]
+    assert {w["source"] for w in report["worst"]} == {"مرحبا", "شكرا"}
+    assert report["systems"][0]["settings"]["model"] == str(tiny_model_dir)
+    code, _, err = run_cli(["--documents", str(articles), "--hypothesis", str(articles)], capsys)
+    assert code == 2 and "--documents scores the model's own output" in err
+
+
 def test_cli_entry_point_routes_to_eval(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     from xling import cli
 
@@ -457,5 +474,6 @@ def test_evaluate_is_the_public_api() -> None:
         ev.evaluate("a b c", ["a b c"])
     with pytest.raises(InputError, match="unknown metric"):
         ev.evaluate(["a"], ["a"], metrics=["METEOR"])
+    assert list(ev.evaluate(["a"], ["a"], metrics=["ter", "chrf"], worst=0).systems[0].metrics) == ["TER", "chrF2"]
     with pytest.raises(InputError, match="at least 2"):
         ev.evaluate(["a"], ["a"], confidence=1)

@@ -88,12 +88,14 @@ PAIRED_DEFAULT_N = {"bs": 1000, "ar": 10000}
 
 
 def _metric_kinds(names: Sequence[str]) -> list[MetricKind]:
-    unknown = [n for n in names if n not in METRICS]
+    """Metrics by name, case-insensitively ("chrf" is chrF2, as in sacrebleu)."""
+    folded = {k.lower(): k for k in METRICS} | {"chrf": "chrF2", "chrfpp": "chrF++"}
+    unknown = [n for n in names if n.lower() not in folded]
     if unknown:
         raise InputError(f"unknown metric(s) {', '.join(unknown)}; choose from {', '.join(METRICS)}")
     if not names:
         raise InputError("choose at least one metric")
-    return [METRICS[n] for n in names]
+    return [METRICS[folded[n.lower()]] for n in dict.fromkeys(names)]
 
 
 # -- results ---------------------------------------------------------------------------------------------
