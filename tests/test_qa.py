@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xling.document import Bead, Document, Entity, Issue, Mention, Settings, Side
 from xling.entities import link_entities
@@ -222,3 +224,40 @@ def test_reports_on_empty_documents() -> None:
     assert format_entities(doc) == "No named entities found." and format_issues(doc) == "No issues found."
     doc = doc.replace(entities=(Entity("E1", "PER", (Mention("target", 0, 2),), "He"),))
     assert "E1" in format_entities(doc) and "0 found on both sides" in format_entities(doc)
+
+
+# -- robustness -------------------------------------------------------------------------------------------
+
+AR_WORDS = ["قال", "بوتين", "وبايدن", "روسيا", "الروسي", "في", "جنيف", "٥٠", "1,5", "مليون", '"', "(", "؟", "أ", "ف", "ب"]
+EN_WORDS = ["said", "Putin", "Biden", "Russia", "Russian", "in", "Geneva", "50", "1.5", "million", '"', "(", "?", "the",
+            "Ushakov", "Oushakov", "no", "no", "مرحبا", "NATO", "Of", "The"]
+
+
+@st.composite
+def random_documents(draw):
+    def sentences(words):
+        n = draw(st.integers(1, 5))
+        return [" ".join(draw(st.lists(st.sampled_from(words), min_size=1, max_size=10))) + "." for _ in range(n)]
+
+    src, tgt = sentences(AR_WORDS), sentences(EN_WORDS)
+    doc = bilingual(" ".join(src), "\n\n".join(tgt), beads=[])
+    ns, nt = len(doc.source.sentences), len(doc.target.sentences)
+    beads, i, j = [], 0, 0
+    while i < ns or j < nt:  # a random monotone alignment covering every sentence once, with empty sides
+        a = draw(st.integers(0 if j < nt else 1, min(2, ns - i))) if i < ns else 0
+        b = draw(st.integers(0 if a else 1, min(2, nt - j))) if j < nt else 0
+        beads.append((list(range(i, i + a)), list(range(j, j + b))))
+        i, j = i + a, j + b
+    return doc.replace(alignment=tuple(Bead(s, t) for s, t in beads))
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_documents())
+def test_linking_and_checks_hold_on_any_document(doc: Document) -> None:
+    doc.validate()
+    out = run_checks(link_entities(doc))
+    out.validate()
+    assert {i.code for i in out.issues} <= set(REGISTRY)
+    assert [e.id for e in out.entities] == [f"E{k}" for k in range(1, len(out.entities) + 1)]
+    assert all(e.label in ("PER", "ORG", "LOC", "MISC") for e in out.entities)
+    format_entities(out), format_issues(out)

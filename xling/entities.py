@@ -82,6 +82,9 @@ _TITLES = set(
     "senator sen rep representative governor mayor ambassador envoy pope cardinal bishop imam ayatollah judge "
     "justice chairman chairwoman director spokesman spokeswoman sir lord lady premier".split()
 )
+#: What a title can be "of": Secretary of State, Minister of Defense, Minister of the Interior.
+_TITLE_OBJECTS = set("state defense defence interior justice finance foreign health education economy energy "
+                     "agriculture labor labour transport commerce trade".split())
 #: Words that are part of a title only before one: "Foreign Minister", but "Foreign Policy" is a name.
 _TITLE_MODIFIERS = set("vice deputy prime foreign defense defence interior finance state crown chief former acting".split())
 _ORG_HEADS = set(
@@ -185,7 +188,7 @@ def _connector_fits(tokens: list[tuple[int, int, str]], i: int, j: int) -> bool:
     head = tokens[j - 1][2].casefold()
     if tokens[j][2] != "of":
         return True  # de, al, bin, von ...: name particles
-    return head in _ORG_HEADS or head in _LOC_HEADS or head in {"republic", "kingdom", "state", "states", "emirates"}
+    return head in _TITLES or head in _ORG_HEADS or head in _LOC_HEADS or head in {"republic", "kingdom", "state", "states", "emirates"}
 
 
 def _skip_token(text: str, s_start: int, tokens, i: int, lowercase_words: set[str], calendar) -> bool:
@@ -215,9 +218,16 @@ def _title_length(toks) -> int:
     n = 0
     while n < len(toks) and toks[n][2].casefold().rstrip(".") in _TITLE_MODIFIERS:
         n += 1
-    if n < len(toks) and toks[n][2].casefold().rstrip(".") in _TITLES:
-        return n + 1
-    return 0
+    if n >= len(toks) or toks[n][2].casefold().rstrip(".") not in _TITLES:
+        return 0
+    n += 1
+    while n + 1 < len(toks) and toks[n][2] == "of":  # Secretary of State, Minister of the Interior
+        k = n + 1 + (toks[n + 1][2] == "the")
+        if k < len(toks) and toks[k][2].casefold() in _TITLE_OBJECTS:
+            n = k + 1
+        else:
+            break
+    return n
 
 
 def _split_span(text: str, toks, next_tok: str, prev_tok: str, sentence: int, lexicon: Lexicon) -> list[Found]:

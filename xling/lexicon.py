@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 
-from xling.names import arabic_key, normalize_arabic, strip_article
+from xling.names import arabic_key, normalize_arabic
 
 NAME = "name"
 DEMONYM = "demonym"
@@ -110,11 +110,15 @@ _NISBA_SUFFIXES = ("ي", "يه", "يون", "يين", "يان", "يتان")
 
 
 def arabic_nisbas(name: str) -> list[str]:
-    """Nisba adjectives (and their plurals) of a one-word Arabic place name: روسيا -> روسي، روسيه، روسيون..."""
-    words = re.findall(r"\w+", normalize_arabic(name))
+    """Nisba adjectives (and their plurals) of a one-word Arabic place name: روسيا -> روسي، روسيه، روسيون...
+
+    The article is stripped only where it is written as one (العراق), never from a root alef (ألمانيا).
+    """
+    words = re.findall(r"\w+", name)
     if len(words) != 1:
         return []
-    stem = strip_article(words[0])
+    word = words[0]
+    stem = normalize_arabic(word[2:] if word.startswith("ال") and len(word) > 4 else word)
     for ending in ("يا", "ا", "ه"):
         if stem.endswith(ending) and len(stem) - len(ending) >= 3:
             stem = stem[: -len(ending)]

@@ -113,7 +113,8 @@ def _collapse(skeleton: str) -> str:
 @functools.lru_cache(maxsize=65536)
 def romanize_arabic(word: str) -> str:
     """Consonant skeleton of one Arabic word (normalized first): أوشاكوف -> SKF, ويلمنغتون -> WLMNJTN."""
-    w = normalize_arabic(word).replace("تش", "چ")  # تش writes English ch (تشرشل = Churchill)
+    # تش writes English ch (تشرشل = Churchill), تس writes ts/tz/z (شولتس = Scholz): one class each
+    w = normalize_arabic(word).replace("تش", "چ").replace("تس", "س")
     out = []
     for i, ch in enumerate(w):
         if i == 0 and ch in "وي":

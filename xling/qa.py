@@ -461,10 +461,13 @@ class LengthRatio(Check):
             deviation = (t - ratio * s) / math.sqrt(s * self.VARIANCE)
             factor = (t / s) / ratio
             if abs(deviation) > self.MAX_DEVIATION and not (1 / self.MAX_FACTOR <= factor <= self.MAX_FACTOR):
-                how = "longer" if factor > 1 else "shorter"
+                if factor > 1:
+                    how = f"{factor:.1f}× longer than usual for this source"
+                else:
+                    how = f"{1 / factor:.1f}× shorter than usual for this source" if factor else "empty"
                 issues.append(self.issue(
-                    f"Translation is {max(factor, 1 / factor):.1f}× {how} than usual for this source "
-                    f"({t} letters for {s}); check for {'additions or loops' if factor > 1 else 'omissions'}.",
+                    f"Translation is {how} ({t} letters for {s}); "
+                    f"check for {'additions or loops' if factor > 1 else 'omissions'}.",
                     source=bead_spans(doc, bead, "source"), target=bead_spans(doc, bead, "target"),
                 ))
         return issues
