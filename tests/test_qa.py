@@ -108,6 +108,12 @@ def test_entity_missing_and_extra_on_a_swapped_city() -> None:
     assert highlighted(linked, extra, "target") == ["Paris"] and extra.source == ()
 
 
+def test_a_name_written_but_not_recognized_is_not_missing() -> None:
+    # "west" in lower case is no mention, but the West is there
+    doc = bilingual("وقال إن الغرب مخطئ.\n\nوقال إن الغرب مخطئ.", "He said the West was wrong.\n\nHe said the west was wrong.")
+    assert found(doc, "entity-missing", link=True) == []
+
+
 def test_unknown_english_names_are_not_called_extra() -> None:
     # the recognizer cannot know how Arabic would write an unlinked, unknown name: no alarm
     doc = bilingual("قال المسؤول ذلك.", "Official John Smithers said so.")

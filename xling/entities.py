@@ -806,6 +806,27 @@ def mention_kind(doc: Document, mention: Mention) -> str:
     return hit[1] if hit is not None else NAME
 
 
+def entity_forms(doc: Document, entity: Entity, side: str) -> set[str]:
+    """Every way this entity is written on ``side``, from its mentions and its lexicon entry (normalized for Arabic)."""
+    lexicon = default_lexicon()
+    texts = {doc.side(side).text[m.start : m.end] for m in entity.mentions if m.side == side}
+    hit = lexicon.english(entity.name) if entity.name else None
+    if hit is not None and hit[0].english[0] == entity.name:
+        texts |= set(hit[0].english + hit[0].demonyms) if side == "target" else set(hit[0].arabic)
+    if side == "source":
+        return {arabic_form(t) for t in texts} - {""}
+    return {english_key(t) for t in texts} - {""}
+
+
+def written_in(text: str, forms: set[str], side: str) -> bool:
+    """Whether one of ``forms`` (from :func:`entity_forms`) occurs in ``text`` as a word, clitics allowed in Arabic."""
+    if side == "source":
+        flat = " ".join(re.findall(r"\w+", normalize_arabic(text)))
+        return any(re.search(r"(?<!\w)[وفبلك]{0,2}" + re.escape(f) + r"(?!\w)", flat) for f in forms)
+    low = text.casefold()
+    return any(re.search(r"(?<!\w)" + re.escape(f) + r"(?!\w)", low) for f in forms)
+
+
 def known_arabic(entity: Entity, doc: Document) -> bool:
     """Whether we would find this entity in Arabic if it were there (lexicon entry or linked elsewhere)."""
     if any(m.side == "source" for m in entity.mentions):
@@ -817,5 +838,5 @@ def known_arabic(entity: Entity, doc: Document) -> bool:
 __all__: Iterable[str] = [
     "LINK_THRESHOLD", "Found", "link_entities", "harmonize_names", "recognize_english", "gazetteer_arabic",
     "transliteration_candidates", "renderings", "inconsistent_renderings", "entity_mentions_by_bead",
-    "same_name_variant", "arabic_form", "mention_kind", "known_arabic",
+    "same_name_variant", "arabic_form", "mention_kind", "known_arabic", "entity_forms", "written_in",
 ]
