@@ -251,6 +251,15 @@ def test_harmonize_by_majority_and_by_glossary() -> None:
         "Ouchakov"] * 3
 
 
+def test_established_alternates_are_not_inconsistent() -> None:
+    doc = link_entities(make_doc("قالت الولايات المتحدة ذلك. وأكدت الولايات المتحدة ذلك. وكررت الولايات المتحدة ذلك.",
+                                 "The United States said so. The U.S. confirmed it. The United States repeated it."))
+    assert inconsistent_renderings(doc) == []
+    assert harmonize_names(doc, consistent_names=True).target.text == doc.target.text
+    glossed = harmonize_names(doc, glossary={"الولايات المتحدة": "United States"})
+    assert glossed.target.text == "The United States said so. The United States confirmed it. The United States repeated it."
+
+
 def test_harmonize_keeps_short_names() -> None:
     doc = link_entities(make_doc("قال فلاديمير بوتين ذلك. وأكد بوتين ذلك.", "Vladimir Putin said that. Putin confirmed it."))
     assert harmonize_names(doc, consistent_names=True).target.text == doc.target.text

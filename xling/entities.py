@@ -667,6 +667,13 @@ def same_name_variant(a: str, b: str) -> bool:
     return any(y[i : i + len(x)] == x for i in range(len(y) - len(x) + 1))
 
 
+def lexicon_alternates(a: str, b: str) -> bool:
+    """True for two established names of one lexicon entry ("U.S." / "United States", "Kiev" / "Kyiv")."""
+    lexicon = default_lexicon()
+    x, y = lexicon.english(a), lexicon.english(b)
+    return x is not None and y is not None and x[0] is y[0]
+
+
 def renderings(doc: Document) -> dict[str, dict[str, list[tuple[tuple[int, int], tuple[int, int]]]]]:
     """For each entity id and Arabic name form: the ``(source span, target span)`` pairs that render it.
 
@@ -737,7 +744,8 @@ def inconsistent_renderings(doc: Document) -> list[tuple[Entity, str, dict[str, 
             for _, t in pairs:
                 variants[doc.target.text[t[0] : t[1]]].append(t)
             names = list(variants)
-            clash = any(not same_name_variant(a, b) for i, a in enumerate(names) for b in names[i + 1 :])
+            clash = any(not same_name_variant(a, b) and not lexicon_alternates(a, b)
+                        for i, a in enumerate(names) for b in names[i + 1 :])
             if clash:
                 found.append((entities[entity_id], form, dict(variants), [s for s, _ in pairs]))
     return found
@@ -770,6 +778,8 @@ def harmonize_names(
             for (s, t), text in zip(pairs, texts):
                 if text == chosen or same_name_variant(text, chosen):
                     continue
+                if form not in wanted and lexicon_alternates(text, chosen):
+                    continue  # "U.S." among "United States": both established, only a glossary overrides
                 replacements.append((t, chosen))
                 issues.append(Issue(
                     "name-harmonized", "info",
