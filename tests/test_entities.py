@@ -103,7 +103,9 @@ def test_seed_links_nearly_all_names_and_none_wrongly() -> None:
 def test_second_article_links_too() -> None:
     """A second pair (other people, capitals, organisations), written after the seed was tuned."""
     data = GOLD.parent
-    doc = link_entities(make_doc((data / "heldout_ar.txt").read_text("utf-8"), (data / "heldout_en.txt").read_text("utf-8")))
+    doc = link_entities(
+        make_doc((data / "heldout_ar.txt").read_text("utf-8"), (data / "heldout_en.txt").read_text("utf-8"))
+    )
     scores = score_against_gold(doc, data / "heldout_gold.tsv")
     assert scores["name_recall"] >= 0.9, scores
     assert scores["demonym_recall"] >= 0.9, scores
@@ -141,7 +143,10 @@ def recognized(text: str) -> list[tuple[str, str]]:
 
 def test_recognizer_titles_demonyms_and_possessives() -> None:
     assert recognized("Russian President Vladimir Putin met Putin's adviser.") == [
-        ("Russian", "LOC"), ("Vladimir Putin", "PER"), ("Putin", "PER")]
+        ("Russian", "LOC"),
+        ("Vladimir Putin", "PER"),
+        ("Putin", "PER"),
+    ]
 
 
 def test_recognizer_sentence_initial_words() -> None:
@@ -166,7 +171,10 @@ def test_gazetteer_finds_arabic_names_with_clitics_outside_the_span() -> None:
     text = "وبحث بايدن مع الكرملين وللولايات المتحدة ولروسيا"
     found = gazetteer_arabic(text, [(0, len(text))])
     assert [(f.text, f.entry.english[0]) for f in found] == [
-        ("الكرملين", "Kremlin"), ("لولايات المتحدة", "United States"), ("روسيا", "Russia")]  # لل = ل + the article's lam
+        ("الكرملين", "Kremlin"),
+        ("لولايات المتحدة", "United States"),
+        ("روسيا", "Russia"),
+    ]  # لل = ل + the article's lam
 
 
 # -- linking on small documents -----------------------------------------------------------------------------
@@ -194,7 +202,9 @@ def test_links_respect_beads() -> None:
     crossed = link_entities(make_doc(source, target, [Bead((0,), (1,)), Bead((1,), (0,))]))
     straight = link_entities(make_doc(source, target))
     assert {texts(crossed, e, "source")[0]: texts(crossed, e, "target")[0] for e in crossed.entities} == {
-        "بوتين": "Putin", "بايدن": "Biden"}
+        "بوتين": "Putin",
+        "بايدن": "Biden",
+    }
     assert all(len({m.side for m in e.mentions}) == 1 for e in straight.entities)
 
 
@@ -231,7 +241,7 @@ VARIANTS_EN = "Ushakov said that. Oushakov confirmed it. Ushakov repeated it."
 
 def test_two_spellings_of_one_name_are_inconsistent() -> None:
     doc = link_entities(make_doc(VARIANTS_AR, VARIANTS_EN))
-    (entity, form, variants, _), = inconsistent_renderings(doc)
+    ((entity, form, variants, _),) = inconsistent_renderings(doc)
     assert form == "اوشاكوف" and set(variants) == {"Ushakov", "Oushakov"}
     assert same_name_variant("Putin", "Vladimir Putin") and not same_name_variant("Ushakov", "Oushakov")
 
@@ -248,20 +258,30 @@ def test_harmonize_by_majority_and_by_glossary() -> None:
     glossed = harmonize_names(doc, glossary={"أوشاكوف": "Ouchakov"})
     assert glossed.target.text == "Ouchakov said that. Ouchakov confirmed it. Ouchakov repeated it."
     assert [glossed.target.text[m.start : m.end] for m in glossed.entities[0].mentions if m.side == "target"] == [
-        "Ouchakov"] * 3
+        "Ouchakov"
+    ] * 3
 
 
 def test_established_alternates_are_not_inconsistent() -> None:
-    doc = link_entities(make_doc("قالت الولايات المتحدة ذلك. وأكدت الولايات المتحدة ذلك. وكررت الولايات المتحدة ذلك.",
-                                 "The United States said so. The U.S. confirmed it. The United States repeated it."))
+    doc = link_entities(
+        make_doc(
+            "قالت الولايات المتحدة ذلك. وأكدت الولايات المتحدة ذلك. وكررت الولايات المتحدة ذلك.",
+            "The United States said so. The U.S. confirmed it. The United States repeated it.",
+        )
+    )
     assert inconsistent_renderings(doc) == []
     assert harmonize_names(doc, consistent_names=True).target.text == doc.target.text
     glossed = harmonize_names(doc, glossary={"الولايات المتحدة": "United States"})
-    assert glossed.target.text == "The United States said so. The United States confirmed it. The United States repeated it."
+    assert (
+        glossed.target.text
+        == "The United States said so. The United States confirmed it. The United States repeated it."
+    )
 
 
 def test_harmonize_keeps_short_names() -> None:
-    doc = link_entities(make_doc("قال فلاديمير بوتين ذلك. وأكد بوتين ذلك.", "Vladimir Putin said that. Putin confirmed it."))
+    doc = link_entities(
+        make_doc("قال فلاديمير بوتين ذلك. وأكد بوتين ذلك.", "Vladimir Putin said that. Putin confirmed it.")
+    )
     assert harmonize_names(doc, consistent_names=True).target.text == doc.target.text
 
 
@@ -271,7 +291,10 @@ def test_harmonize_keeps_short_names() -> None:
 def tiny_doc(target: str, spans: list[tuple[int, int]]) -> Document:
     sentences = tuple(Sentence(a, b, 0) for a, b in spans if a < b)
     return Document(
-        "compare", Settings(), Side("ar", "نص"), Side("en", target, ((0, len(target)),), sentences),
+        "compare",
+        Settings(),
+        Side("ar", "نص"),
+        Side("en", target, ((0, len(target)),), sentences),
         entities=(Entity("E1", "PER", tuple(Mention("target", a, b) for a, b in spans if a < b)),),
         issues=(Issue("x", "info", "m", target=tuple(spans)),),
     )
@@ -302,8 +325,11 @@ def edit_cases(draw):
         if a > prev:
             replacements.append(((a, b), draw(st.text(alphabet="xyz", max_size=5))))
             prev = b
-    spans = sorted(draw(st.lists(st.tuples(st.integers(0, len(text)), st.integers(0, len(text))).map(sorted).map(tuple),
-                                 max_size=6)))
+    spans = sorted(
+        draw(
+            st.lists(st.tuples(st.integers(0, len(text)), st.integers(0, len(text))).map(sorted).map(tuple), max_size=6)
+        )
+    )
     return text, replacements, spans
 
 

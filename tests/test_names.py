@@ -26,10 +26,16 @@ arabic_text = st.text(alphabet=st.sampled_from("ابتثجحخدذرزسشصضط
 @pytest.mark.parametrize(
     "raw, normalized",
     [
-        ("أحمد", "احمد"), ("إبراهيم", "ابراهيم"), ("آمنة", "امنه"), ("ٱلله", "الله"),  # alef forms, ta marbuta
-        ("مصطفى", "مصطفي"), ("مسئول", "مسيول"), ("مؤتمر", "موتمر"),  # alef maqsura, hamza seats
+        ("أحمد", "احمد"),
+        ("إبراهيم", "ابراهيم"),
+        ("آمنة", "امنه"),
+        ("ٱلله", "الله"),  # alef forms, ta marbuta
+        ("مصطفى", "مصطفي"),
+        ("مسئول", "مسيول"),
+        ("مؤتمر", "موتمر"),  # alef maqsura, hamza seats
         ("بـــوتين", "بوتين"),  # tatweel
-        ("وصرّح", "وصرح"), ("مُحَمَّدٌ", "محمد"),  # shadda, harakat
+        ("وصرّح", "وصرح"),
+        ("مُحَمَّدٌ", "محمد"),  # shadda, harakat
     ],
 )
 def test_normalize_arabic(raw: str, normalized: str) -> None:
@@ -48,8 +54,16 @@ def test_normalization_is_idempotent_and_offsets_point_back(text: str) -> None:
 
 @pytest.mark.parametrize(
     "word, stem",
-    [("وبوتين", "بوتين"), ("الكرملين", "كرملين"), ("لروسيا", "روسيا"), ("بالولايات", "ولايات"),
-     ("فالغرب", "الغرب"), ("كالروس", "الروس"), ("للروس", "الروس"), ("وللولايات", "ولايات")],
+    [
+        ("وبوتين", "بوتين"),
+        ("الكرملين", "كرملين"),
+        ("لروسيا", "روسيا"),
+        ("بالولايات", "ولايات"),
+        ("فالغرب", "الغرب"),
+        ("كالروس", "الروس"),
+        ("للروس", "الروس"),
+        ("وللولايات", "ولايات"),
+    ],
 )
 def test_clitic_splits_offer_the_stem(word: str, stem: str) -> None:
     assert stem in [s for _, s in clitic_splits(normalize_arabic(word))]
@@ -65,14 +79,22 @@ def test_clitic_splits_keep_the_word_first_and_refuse_tiny_stems() -> None:
 def test_stem_offset_skips_diacritics_on_the_clitic() -> None:
     token = "وَبُوتين"
     prefix = dict((s, p) for p, s in clitic_splits(normalize_arabic(token)))["بوتين"]
-    assert token[stem_offset(token, prefix):] == "بُوتين"
+    assert token[stem_offset(token, prefix) :] == "بُوتين"
 
 
 @pytest.mark.parametrize(
     "arabic, english, skel",
-    [("بوتين", "Putin", "BTN"), ("أوشاكوف", "Ushakov", "SKF"), ("كرملين", "Kremlin", "KRMLN"),
-     ("ويلمنغتون", "Wilmington", "WLMNJTN"), ("بايدن", "Biden", "BDN"), ("تشرشل", "Churchill", "SRSL"),
-     ("جنيف", "Geneva", "JNF"), ("موسكو", "Moscow", "MSK"), ("أوكرانيا", "Ukraine", "KRN")],
+    [
+        ("بوتين", "Putin", "BTN"),
+        ("أوشاكوف", "Ushakov", "SKF"),
+        ("كرملين", "Kremlin", "KRMLN"),
+        ("ويلمنغتون", "Wilmington", "WLMNJTN"),
+        ("بايدن", "Biden", "BDN"),
+        ("تشرشل", "Churchill", "SRSL"),
+        ("جنيف", "Geneva", "JNF"),
+        ("موسكو", "Moscow", "MSK"),
+        ("أوكرانيا", "Ukraine", "KRN"),
+    ],
 )
 def test_both_scripts_reach_the_same_skeleton(arabic: str, english: str, skel: str) -> None:
     assert romanize_arabic(arabic) == skel
@@ -90,9 +112,17 @@ def test_equivalence_classes() -> None:
 
 @pytest.mark.parametrize(
     "arabic, english",
-    [("بوتين", "Putin"), ("أوشاكوف", "Ushakov"), ("الكرملين", "Kremlin"), ("ويلمنغتون", "Wilmington"),
-     ("فلاديمير بوتين", "Vladimir Putin"), ("يوري أوشاكوف", "Yuri Ushakov"), ("وبوتين", "Putin"),
-     ("أناتولي أنطونوف", "Anatoly Antonov"), ("ديلاور", "Delaware")],
+    [
+        ("بوتين", "Putin"),
+        ("أوشاكوف", "Ushakov"),
+        ("الكرملين", "Kremlin"),
+        ("ويلمنغتون", "Wilmington"),
+        ("فلاديمير بوتين", "Vladimir Putin"),
+        ("يوري أوشاكوف", "Yuri Ushakov"),
+        ("وبوتين", "Putin"),
+        ("أناتولي أنطونوف", "Anatoly Antonov"),
+        ("ديلاور", "Delaware"),
+    ],
 )
 def test_same_names_are_similar(arabic: str, english: str) -> None:
     assert name_similarity(arabic, english) >= 0.8
@@ -140,10 +170,20 @@ def test_arabic_tokens_keep_offsets() -> None:
 
 @pytest.mark.parametrize(
     "english, name, kind",
-    [("Russia", "Russia", NAME), ("Russia's", "Russia", NAME), ("Russian", "Russia", DEMONYM),
-     ("Russians", "Russia", DEMONYM), ("Ukrainian", "Ukraine", DEMONYM), ("Iraqi", "Iraq", DEMONYM),
-     ("American", "United States", DEMONYM), ("the Kremlin", "Kremlin", NAME), ("Vienna", "Vienna", NAME),
-     ("Geneva", "Geneva", NAME), ("NATO", "NATO", NAME), ("U.S.", "United States", NAME)],
+    [
+        ("Russia", "Russia", NAME),
+        ("Russia's", "Russia", NAME),
+        ("Russian", "Russia", DEMONYM),
+        ("Russians", "Russia", DEMONYM),
+        ("Ukrainian", "Ukraine", DEMONYM),
+        ("Iraqi", "Iraq", DEMONYM),
+        ("American", "United States", DEMONYM),
+        ("the Kremlin", "Kremlin", NAME),
+        ("Vienna", "Vienna", NAME),
+        ("Geneva", "Geneva", NAME),
+        ("NATO", "NATO", NAME),
+        ("U.S.", "United States", NAME),
+    ],
 )
 def test_english_lookup(english: str, name: str, kind: str) -> None:
     hit = default_lexicon().english(english)
@@ -152,9 +192,17 @@ def test_english_lookup(english: str, name: str, kind: str) -> None:
 
 @pytest.mark.parametrize(
     "arabic, name, kind",
-    [("روسيا", "Russia", NAME), ("الروسي", "Russia", DEMONYM), ("أميركية", "United States", DEMONYM),
-     ("الأوروبيون", "Europe", DEMONYM), ("الولايات المتحدة", "United States", NAME), ("فيينا", "Vienna", NAME),
-     ("حلف شمال الأطلسي", "NATO", NAME), ("البيت الأبيض", "White House", NAME), ("الصين", "China", NAME)],
+    [
+        ("روسيا", "Russia", NAME),
+        ("الروسي", "Russia", DEMONYM),
+        ("أميركية", "United States", DEMONYM),
+        ("الأوروبيون", "Europe", DEMONYM),
+        ("الولايات المتحدة", "United States", NAME),
+        ("فيينا", "Vienna", NAME),
+        ("حلف شمال الأطلسي", "NATO", NAME),
+        ("البيت الأبيض", "White House", NAME),
+        ("الصين", "China", NAME),
+    ],
 )
 def test_arabic_lookup(arabic: str, name: str, kind: str) -> None:
     hit = default_lexicon().arabic(arabic_lookup_key(arabic))

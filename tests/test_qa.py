@@ -41,8 +41,20 @@ def highlighted(doc: Document, issue: Issue, side: str) -> list[str]:
 
 
 def test_registry_has_every_check_and_refuses_unknown_names() -> None:
-    assert {"number-mismatch", "entity-missing", "entity-extra", "entity-inconsistent", "untranslated", "omission",
-            "addition", "length-ratio", "repetition", "unpaired-quote", "unpaired-bracket", "punctuation"} <= set(REGISTRY)
+    assert {
+        "number-mismatch",
+        "entity-missing",
+        "entity-extra",
+        "entity-inconsistent",
+        "untranslated",
+        "omission",
+        "addition",
+        "length-ratio",
+        "repetition",
+        "unpaired-quote",
+        "unpaired-bracket",
+        "punctuation",
+    } <= set(REGISTRY)
     doc = bilingual("قال ذلك.", "He said so.")
     with pytest.raises(InputError, match="unknown QA check"):
         run_checks(doc, ["no-such-check"])
@@ -58,8 +70,18 @@ def test_run_checks_appends_to_existing_issues() -> None:
 # -- numbers -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("numeral, value", [("1,500", 1500), ("2.5", 2.5), ("1,5", 1.5), ("1.234.567", 1234567),
-                                            ("1,234.5", 1234.5), ("1.234,5", 1234.5), ("50", 50)])
+@pytest.mark.parametrize(
+    "numeral, value",
+    [
+        ("1,500", 1500),
+        ("2.5", 2.5),
+        ("1,5", 1.5),
+        ("1.234.567", 1234567),
+        ("1,234.5", 1234.5),
+        ("1.234,5", 1234.5),
+        ("50", 50),
+    ],
+)
 def test_parse_numeral(numeral: str, value: float) -> None:
     assert parse_numeral(numeral) == value
 
@@ -70,9 +92,17 @@ def values(text: str, lang: str) -> list[tuple[float, bool]]:
 
 def test_numbers_in_every_script_with_scales() -> None:
     assert values("استمرت ٥٠ دقيقة وكلفت ٢٫٥ مليون دولار و1٬200 يورو و٣٠٪", "ar") == [
-        (50, True), (2.5e6, True), (1200, True), (30, True)]
+        (50, True),
+        (2.5e6, True),
+        (1200, True),
+        (30, True),
+    ]
     assert values("It lasted 50 minutes, cost 2.5 million dollars and twenty-five euros in 2021.", "en") == [
-        (50, True), (2.5e6, True), (25, False), (2021, True)]
+        (50, True),
+        (2.5e6, True),
+        (25, False),
+        (2021, True),
+    ]
     assert values("No one came on the 1st.", "en") == []  # "one" as a pronoun, ordinals
     assert values("وصل ثلاثة وخمسون شخصا", "ar") == [(3, False), (50, False)]
 
@@ -86,11 +116,13 @@ def test_number_mismatch_points_at_both_numbers() -> None:
 
 @pytest.mark.parametrize(
     "source, target",
-    [("استمرت المكالمة ٥٠ دقيقة.", "The call lasted 50 minutes."),
-     ("بلغت الكلفة 1,5 مليار دولار.", "The cost reached 1.5 billion dollars."),
-     ("قتل ثلاثة أشخاص.", "3 people were killed."),  # a digit matched by a number word
-     ("ارتفع بنسبة 5٪.", "It rose by five percent."),
-     ("الاجتماع في 2022.", "The meeting is in 2022.")],
+    [
+        ("استمرت المكالمة ٥٠ دقيقة.", "The call lasted 50 minutes."),
+        ("بلغت الكلفة 1,5 مليار دولار.", "The cost reached 1.5 billion dollars."),
+        ("قتل ثلاثة أشخاص.", "3 people were killed."),  # a digit matched by a number word
+        ("ارتفع بنسبة 5٪.", "It rose by five percent."),
+        ("الاجتماع في 2022.", "The meeting is in 2022."),
+    ],
 )
 def test_equal_numbers_are_not_flagged(source: str, target: str) -> None:
     assert found(bilingual(source, target), "number-mismatch") == []
@@ -110,7 +142,9 @@ def test_entity_missing_and_extra_on_a_swapped_city() -> None:
 
 def test_a_name_written_but_not_recognized_is_not_missing() -> None:
     # "west" in lower case is no mention, but the West is there
-    doc = bilingual("وقال إن الغرب مخطئ.\n\nوقال إن الغرب مخطئ.", "He said the West was wrong.\n\nHe said the west was wrong.")
+    doc = bilingual(
+        "وقال إن الغرب مخطئ.\n\nوقال إن الغرب مخطئ.", "He said the West was wrong.\n\nHe said the west was wrong."
+    )
     assert found(doc, "entity-missing", link=True) == []
 
 
@@ -121,13 +155,17 @@ def test_unknown_english_names_are_not_called_extra() -> None:
 
 
 def test_a_name_moved_to_the_next_sentence_of_the_paragraph_is_not_missing() -> None:
-    doc = bilingual('وقال أوشاكوف "هذا خطأ. نأمل ألا يحدث".', '"This is a mistake. We hope it does not happen," Ushakov said.')
+    doc = bilingual(
+        'وقال أوشاكوف "هذا خطأ. نأمل ألا يحدث".', '"This is a mistake. We hope it does not happen," Ushakov said.'
+    )
     assert found(doc, "entity-missing", link=True) == [] and found(doc, "entity-extra", link=True) == []
 
 
 def test_entity_inconsistent_names_the_variants() -> None:
-    doc = bilingual("قال أوشاكوف ذلك. وأكد أوشاكوف ذلك. وكرر أوشاكوف ذلك.",
-                    "Ushakov said that. Oushakov confirmed it. Ushakov repeated it.")
+    doc = bilingual(
+        "قال أوشاكوف ذلك. وأكد أوشاكوف ذلك. وكرر أوشاكوف ذلك.",
+        "Ushakov said that. Oushakov confirmed it. Ushakov repeated it.",
+    )
     (issue,) = found(doc, "entity-inconsistent", link=True)
     assert '"Ushakov" (2×)' in issue.message and '"Oushakov" (1×)' in issue.message
     linked = link_entities(doc)
@@ -144,11 +182,16 @@ def test_untranslated_arabic_in_the_english() -> None:
 
 
 def test_omission_and_addition_in_compare_mode() -> None:
-    doc = bilingual("قال بوتين ذلك. ثم غادر الرئيس القاعة بسرعة كبيرة.", "Putin said that. Reporters waited outside.",
-                    beads=[([0], [0]), ([1], []), ([], [1])])
+    doc = bilingual(
+        "قال بوتين ذلك. ثم غادر الرئيس القاعة بسرعة كبيرة.",
+        "Putin said that. Reporters waited outside.",
+        beads=[([0], [0]), ([1], []), ([], [1])],
+    )
     (omission,) = found(doc, "omission")
     (addition,) = found(doc, "addition")
-    assert omission.severity == "error" and highlighted(doc, omission, "source") == ["ثم غادر الرئيس القاعة بسرعة كبيرة."]
+    assert omission.severity == "error" and highlighted(doc, omission, "source") == [
+        "ثم غادر الرئيس القاعة بسرعة كبيرة."
+    ]
     assert omission.target == ((16, 16),)  # where the translation would go
     assert highlighted(doc, addition, "target") == ["Reporters waited outside."] and addition.severity == "warning"
 
@@ -161,7 +204,9 @@ def test_short_omission_is_a_warning() -> None:
 def test_length_ratio_flags_a_loop_not_normal_sentences() -> None:
     doc = bilingual(SEED_AR, SEED_EN)
     assert found(doc, "length-ratio") == []
-    looped = SEED_EN.replace("Naturally, negotiations", "Naturally, " + "the talks and the talks, " * 12 + "negotiations")
+    looped = SEED_EN.replace(
+        "Naturally, negotiations", "Naturally, " + "the talks and the talks, " * 12 + "negotiations"
+    )
     doc = bilingual(SEED_AR, looped)
     (issue,) = found(doc, "length-ratio")
     assert "longer" in issue.message and "Naturally" in highlighted(doc, issue, "target")[0]
@@ -174,7 +219,9 @@ def test_repetition_finds_loops() -> None:
     doc = bilingual("قال.", "He said the security talks the security talks the security talks will go on.")
     (issue,) = found(doc, "repetition")
     assert highlighted(doc, issue, "target") == ["the security talks the security talks the security talks"]
-    assert found(bilingual("قال.", "Very, very good. We want results and we will push for results."), "repetition") == []
+    assert (
+        found(bilingual("قال.", "Very, very good. We want results and we will push for results."), "repetition") == []
+    )
 
 
 def test_unpaired_quotes_and_brackets() -> None:
@@ -234,9 +281,48 @@ def test_reports_on_empty_documents() -> None:
 
 # -- robustness -------------------------------------------------------------------------------------------
 
-AR_WORDS = ["قال", "بوتين", "وبايدن", "روسيا", "الروسي", "في", "جنيف", "٥٠", "1,5", "مليون", '"', "(", "؟", "أ", "ف", "ب"]
-EN_WORDS = ["said", "Putin", "Biden", "Russia", "Russian", "in", "Geneva", "50", "1.5", "million", '"', "(", "?", "the",
-            "Ushakov", "Oushakov", "no", "no", "مرحبا", "NATO", "Of", "The"]
+AR_WORDS = [
+    "قال",
+    "بوتين",
+    "وبايدن",
+    "روسيا",
+    "الروسي",
+    "في",
+    "جنيف",
+    "٥٠",
+    "1,5",
+    "مليون",
+    '"',
+    "(",
+    "؟",
+    "أ",
+    "ف",
+    "ب",
+]
+EN_WORDS = [
+    "said",
+    "Putin",
+    "Biden",
+    "Russia",
+    "Russian",
+    "in",
+    "Geneva",
+    "50",
+    "1.5",
+    "million",
+    '"',
+    "(",
+    "?",
+    "the",
+    "Ushakov",
+    "Oushakov",
+    "no",
+    "no",
+    "مرحبا",
+    "NATO",
+    "Of",
+    "The",
+]
 
 
 @st.composite

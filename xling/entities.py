@@ -86,7 +86,9 @@ _TITLES = set(
 _TITLE_OBJECTS = set("state defense defence interior justice finance foreign health education economy energy "
                      "agriculture labor labour transport commerce trade".split())
 #: Words that are part of a title only before one: "Foreign Minister", but "Foreign Policy" is a name.
-_TITLE_MODIFIERS = set("vice deputy prime foreign defense defence interior finance state crown chief former acting".split())
+_TITLE_MODIFIERS = set(
+    "vice deputy prime foreign defense defence interior finance state crown chief former acting".split()
+)
 _ORG_HEADS = set(
     "party ministry council organization organisation agency bank university union company corporation corp inc "
     "ltd group army forces force police committee commission court parliament assembly congress senate times "
@@ -97,6 +99,7 @@ _LOC_HEADS = set(
     "river sea ocean island islands mountains mountain lake gulf bay strait valley province region district "
     "county city street square desert peninsula coast border airport port".split()
 )
+_OF_HEADS = {"republic", "kingdom", "state", "states", "emirates"}
 _LOC_CUES_BEFORE = {"in", "at", "from", "near", "to", "into", "across", "outside", "inside"}
 _ORG_CUES_AFTER = {"magazine", "newspaper", "agency", "daily", "weekly", "channel", "website", "company", "group"}
 _SPEECH_VERBS = set(
@@ -188,7 +191,7 @@ def _connector_fits(tokens: list[tuple[int, int, str]], i: int, j: int) -> bool:
     head = tokens[j - 1][2].casefold()
     if tokens[j][2] != "of":
         return True  # de, al, bin, von ...: name particles
-    return head in _TITLES or head in _ORG_HEADS or head in _LOC_HEADS or head in {"republic", "kingdom", "state", "states", "emirates"}
+    return head in _TITLES or head in _ORG_HEADS or head in _LOC_HEADS or head in _OF_HEADS
 
 
 def _skip_token(text: str, s_start: int, tokens, i: int, lowercase_words: set[str], calendar) -> bool:
@@ -493,7 +496,7 @@ def _link_bead(doc: Document, bead: Bead, english: list[Found], arabic: list[Fou
     pairs = []
     used_e: set[int] = set()
     used_a: list[tuple[int, int]] = []
-    for score, _, e, a in candidates:
+    for _, _, e, a in candidates:
         if id(e) in used_e or any(_overlaps((a.start, a.end), u) for u in used_a):
             continue
         used_e.add(id(e))
@@ -720,11 +723,11 @@ def _pair(doc: Document, source: list[Mention], target: list[Mention]) -> list[t
         return []
     if len(source) == len(target):
         return list(zip(source, target))
-    scored = sorted(
-        ((skeleton_similarity(skeleton(doc.source.text[s.start : s.end]), skeleton(doc.target.text[t.start : t.end])), i, j)
-         for i, s in enumerate(source) for j, t in enumerate(target)),
-        reverse=True,
-    )
+    def sound(s: Mention, t: Mention) -> float:
+        arabic, english = doc.source.text[s.start : s.end], doc.target.text[t.start : t.end]
+        return skeleton_similarity(skeleton(arabic), skeleton(english))
+
+    scored = sorted(((sound(s, t), i, j) for i, s in enumerate(source) for j, t in enumerate(target)), reverse=True)
     pairs, used_s, used_t = [], set(), set()
     for _, i, j in scored:
         if i not in used_s and j not in used_t:
@@ -735,7 +738,10 @@ def _pair(doc: Document, source: list[Mention], target: list[Mention]) -> list[t
 
 
 def inconsistent_renderings(doc: Document) -> list[tuple[Entity, str, dict[str, list[tuple[int, int]]], list]]:
-    """Arabic names rendered two ways in the English: ``(entity, arabic form, {rendering: target spans}, source spans)``."""
+    """Arabic names rendered two ways in the English.
+
+    Each item is ``(entity, arabic form, {rendering: target spans}, source spans)``.
+    """
     found = []
     entities = {e.id: e for e in doc.entities}
     for entity_id, forms in renderings(doc).items():

@@ -219,8 +219,10 @@ class NumberMismatch(Check):
     def run(self, doc: Document) -> list[Issue]:
         issues = []
         for _, bead in full_beads(doc):
-            src = [n for a, b in bead_spans(doc, bead, "source") for n in numbers_in(doc.source.text, a, b, doc.source.lang)]
-            tgt = [n for a, b in bead_spans(doc, bead, "target") for n in numbers_in(doc.target.text, a, b, doc.target.lang)]
+            src, tgt = (
+                [n for a, b in bead_spans(doc, bead, name) for n in numbers_in(side.text, a, b, side.lang)]
+                for name, side in (("source", doc.source), ("target", doc.target))
+            )
             lost_src = self._unmatched(src, tgt)
             lost_tgt = self._unmatched(tgt, src)
             if not lost_src and not lost_tgt:
@@ -349,7 +351,7 @@ class EntityInconsistent(Check):
         from xling.entities import inconsistent_renderings
 
         issues = []
-        for entity, form, variants, source_spans in inconsistent_renderings(doc):
+        for entity, _, variants, source_spans in inconsistent_renderings(doc):
             ranked = sorted(variants.items(), key=lambda kv: (-len(kv[1]), kv[1][0]))
             listing = ", ".join(f'"{text}" ({len(spans)}×)' for text, spans in ranked)
             arabic = doc.source.text[source_spans[0][0] : source_spans[0][1]]
@@ -362,7 +364,8 @@ class EntityInconsistent(Check):
 
 # -- text checks ---------------------------------------------------------------------------------------
 
-_ARABIC_RUN = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]+(?:\s+[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]+)*")
+_ARABIC_CHARS = "[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]+"
+_ARABIC_RUN = re.compile(f"{_ARABIC_CHARS}(?:\\s+{_ARABIC_CHARS})*")
 
 
 @register
@@ -495,7 +498,8 @@ class Repetition(Check):
     def run(self, doc: Document) -> list[Issue]:
         issues = []
         for sent in doc.target.sentences:
-            words = [(m.start(), m.end(), m.group().casefold()) for m in _WORD.finditer(doc.target.text, sent.start, sent.end)]
+            found = _WORD.finditer(doc.target.text, sent.start, sent.end)
+            words = [(m.start(), m.end(), m.group().casefold()) for m in found]
             i = 0
             while i < len(words):
                 best = None
