@@ -233,6 +233,38 @@ def test_unavailable_ner_model_fails_fast_and_clearly(tmp_path: Path) -> None:
         link_entities(doc, ner_model=str(tmp_path))  # a directory without a model
 
 
+@pytest.fixture(scope="module")
+def tiny_ner_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random 1-layer BERT token classifier whose bias tags every token B-PER (built offline in seconds)."""
+    import torch
+    from transformers import BertConfig, BertForTokenClassification, BertTokenizerFast
+
+    out = tmp_path_factory.mktemp("tiny-ner")
+    words = "[PAD] [UNK] [CLS] [SEP] [MASK] putin said that . بوتين قال ذلك".split()
+    (out / "vocab.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
+    labels = ["O", "B-PER", "I-PER"]
+    config = BertConfig(
+        vocab_size=len(words), hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32,
+        id2label=dict(enumerate(labels)), label2id={label: i for i, label in enumerate(labels)},
+    )  # fmt: skip
+    model = BertForTokenClassification(config)
+    with torch.no_grad():
+        model.classifier.weight.zero_()
+        model.classifier.bias.copy_(torch.tensor([0.0, 5.0, 0.0]))
+    model.save_pretrained(out)
+    BertTokenizerFast(vocab_file=str(out / "vocab.txt"), do_lower_case=True).save_pretrained(out)
+    return out
+
+
+@pytest.mark.slow
+def test_a_local_ner_model_supplies_mentions_on_both_sides(tiny_ner_dir: Path) -> None:
+    doc = link_entities(make_doc("قال بوتين ذلك.", "Putin said that."), ner_model=str(tiny_ner_dir))
+    putin = entity_of(doc, "target", "Putin")
+    assert texts(doc, putin, "source") == ["بوتين"] and putin.label == "PER"
+    assert all(doc.side(m.side).text[m.start : m.end] != "." for e in doc.entities for m in e.mentions)
+    doc.validate()
+
+
 # -- consistency and harmonization -------------------------------------------------------------------------
 
 VARIANTS_AR = "قال أوشاكوف ذلك. وأكد أوشاكوف ذلك. وكرر أوشاكوف ذلك."

@@ -357,7 +357,7 @@ def recognize_with_model(model: str, text: str, sentences: Sequence[tuple[int, i
             label = label if label in LABELS else "MISC"
             start, end = s_start + int(r["start"]), s_start + int(r["end"])
             name, end = _strip_possessive(text[start:end], end)
-            if name.strip():
+            if any(ch.isalpha() for ch in name):
                 hit = default_lexicon().english(name) if side == "target" else None
                 found.append(Found(side, start, end, name, label, index, hit[1] if hit else NAME,
                                    hit[0] if hit else None))
