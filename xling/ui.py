@@ -86,6 +86,17 @@ def user_errors() -> Iterator[None]:
         raise gr.Error(str(err), title="Input") from err
 
 
+@contextlib.contextmanager
+def errors_in_view() -> Iterator[list[str]]:
+    """On the page, a problem the user can act on replaces the view (and pops up), rather than vanishing."""
+    failed: list[str] = []
+    try:
+        yield failed
+    except (XlingError, ValueError) as err:
+        failed.append(str(err))
+        gr.Warning(str(err), title="Cannot translate" if isinstance(err, ModelUnavailable) else "Input")
+
+
 def _seed(*parts: str) -> str:
     path = SEEDS.joinpath(*parts)
     return path.read_text(encoding="utf-8") if path.is_file() else ""
@@ -156,7 +167,7 @@ def build_demo(
     def translate_view(text: str, beam_size: float, progress: gr.Progress = gr.Progress()) -> Iterator[tuple]:
         hidden = gr.DownloadButton(visible=False)
         progress(0, desc="Loading the model…")
-        with user_errors():
+        with errors_in_view() as failed:
             for doc in translate_doc(text, beam_size):
                 done = len(doc.target.paragraphs)
                 total = len(doc.source.paragraphs)
@@ -170,12 +181,15 @@ def build_demo(
                     gr.DownloadButton(value=txt, visible=True),
                     gr.DownloadButton(value=js, visible=True),
                 )
+        if failed:
+            yield render_message(failed[0], "error"), hidden, hidden
 
     def compare_view(source: str, target: str, use_model: bool) -> tuple:
-        with user_errors():
+        with errors_in_view() as failed:
             doc = compare_doc(source, target, use_model)
-        _, js = _write_downloads(doc, text=False)
-        return render_document(doc), gr.DownloadButton(value=js, visible=True)
+            _, js = _write_downloads(doc, text=False)
+            return render_document(doc), gr.DownloadButton(value=js, visible=True)
+        return render_message(failed[0], "error"), gr.DownloadButton(visible=False)
 
     # -- API endpoints: the JSON contract ------------------------------------------------------------
     def translate_api(text: str, beam_size: int = 4) -> dict:
