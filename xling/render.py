@@ -14,6 +14,7 @@ issue's spans ``<span class="xl-i" data-i="ISSUE INDEXES">``. The page's script 
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 import unicodedata
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
 
-from xling.document import SEVERITIES, Document, Side
+from xling.document import SEVERITIES, Document, Entity, Side
 
 #: Languages written right to left (the page sets ``dir`` from the side's language).
 RTL_LANGS = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ku", "ps", "sd", "ug", "ur", "yi"})
@@ -283,7 +284,7 @@ def _entity_table(doc: Document) -> str:
             for name in ("source", "target")
         }
         n_src, n_tgt = sum(forms["source"].values()), sum(forms["target"].values())
-        flag, flag_cls = consistency(n_src, n_tgt, doc)
+        flag, flag_cls = consistency(doc, entity)
         cells = []
         for name, lang in (("source", src_lang), ("target", tgt_lang)):
             listed = ", ".join(
@@ -301,15 +302,34 @@ def _entity_table(doc: Document) -> str:
     return f'<table class="xl-entities"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def consistency(n_source: int, n_target: int, doc: Document) -> tuple[str, str]:
-    """A one-glance flag for an entity: mentioned on both sides as often, or not."""
+def consistency(doc: Document, entity: Entity) -> tuple[str, str]:
+    """A one-glance flag for an entity: named on both sides of every aligned sentence pair that names it?"""
+    n_source = sum(1 for m in entity.mentions if m.side == "source")
+    n_target = len(entity.mentions) - n_source
     if n_source and not n_target:
         return f"⚠ not in the {language_name(doc.target.lang)}", "xl-flag-warn"
     if n_target and not n_source:
         return f"⚠ not in the {language_name(doc.source.lang)}", "xl-flag-warn"
-    if n_source != n_target:
-        return f"≠ {n_source} vs {n_target} mentions", "xl-flag-info"
+    sentence_of = {name: _sentence_index(doc.side(name)) for name in ("source", "target")}
+    present = {(m.side, sentence_of[m.side](m.start)) for m in entity.mentions}
+    lopsided = sum(
+        1 for bead in doc.alignment
+        if any(("source", i) in present for i in bead.source) != any(("target", j) in present for j in bead.target)
+    )
+    if lopsided:
+        pairs = "pair" if lopsided == 1 else "pairs"
+        return f"⚠ one side only in {lopsided} sentence {pairs}", "xl-flag-warn"
     return "✓ consistent", "xl-flag-ok"
+
+
+def _sentence_index(side: Side):  # -> Callable[[int], int | None]
+    starts = [s.start for s in side.sentences]
+
+    def index(offset: int) -> int | None:
+        k = bisect.bisect_right(starts, offset) - 1
+        return k if k >= 0 and offset < side.sentences[k].end else None
+
+    return index
 
 
 def _issue_list(doc: Document) -> str:
@@ -446,7 +466,7 @@ VIEW_CSS = """
 .xl-key { padding: 0 .4em; border-radius: 3px; }
 .xl-e { color: #1f2328; border-radius: 3px; padding: 0 1px; }
 .xl-e.is-lit { outline: 2px solid #1f2328; }
-.xl-i.is-flagged { background: var(--xl-flag); outline: 2px solid #e03131; border-radius: 2px; color: #1f2328; }
+.xl-i.is-flagged { background: var(--xl-flag); box-shadow: inset 0 -2px 0 #e03131; color: #1f2328; }
 .xl-ctl { display: inline-block; unicode-bidi: isolate; direction: ltr; font: 600 .65em ui-monospace, monospace;
   padding: 0 .25em; margin: 0 1px; border: 1px solid #e03131; border-radius: 3px; color: #c92a2a;
   vertical-align: middle; }
