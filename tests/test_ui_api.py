@@ -143,3 +143,31 @@ def test_launch_options_stay_local():
     theme = options["theme"]
     assert all(isinstance(f, str) for f in [*theme._font, *theme._font_mono])  # system fonts: nothing to fetch
     assert "Noto Naskh Arabic" in theme._font and "http" not in "".join(theme._font_css)
+
+
+def test_nothing_leaves_the_machine(tiny_model_dir, one_thread, monkeypatch):
+    """Launching the page and serving a request opens no connection beyond the loopback interface."""
+    import ipaddress
+
+    outside: list[object] = []
+    connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else None
+        if host is not None:
+            try:
+                local = ipaddress.ip_address(host).is_loopback
+            except ValueError:
+                local = host == "localhost"
+            if not local:
+                outside.append(address)
+        return connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    demo = ui.build_demo(str(tiny_model_dir))
+    try:
+        client, _ = serve(demo)
+        assert client.predict("وحذر من عقوبات جديدة.", 1, api_name="/translate")["mode"] == "translate"
+    finally:
+        demo.close()
+    assert not outside

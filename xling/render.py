@@ -407,8 +407,9 @@ def render_document(doc: Document, *, pending: bool = False) -> str:
     )
     panels = (
         '<div class="xl-panels">'
-        f'<section class="xl-panel"><h3>Translation checks</h3>{_issue_list(doc)}</section>'
-        f'<section class="xl-panel"><h3>Named entities</h3>{_entity_table(doc)}</section>'
+        f'<section class="xl-panel"><h3>Translation checks</h3><div class="xl-panel-body">{_issue_list(doc)}</div></section>'
+        f'<section class="xl-panel"><h3>Named entities</h3><div class="xl-panel-body">{_entity_table(doc)}</div>'
+        "</section>"
         "</div>"
     )
     return (
@@ -474,6 +475,7 @@ VIEW_CSS = """
 .xl-panel { border: 1px solid var(--border-color-primary, #e5e7eb); border-radius: 8px; padding: .6em 1em;
   min-width: 0; overflow-x: auto; }
 .xl-panel h3 { margin: .2em 0 .5em; font-size: 1em; }
+.xl-panel-body { max-height: 32em; overflow-y: auto; }
 .xl-panel h4 { margin: .6em 0 .2em; font-size: .9em; }
 .xl-none { color: var(--body-text-color-subdued, #888); margin: 0; }
 .xl-issues { list-style: none; padding: 0; margin: 0; }

@@ -232,7 +232,7 @@ def build_demo(
                 gr.ClearButton([source], value="Clear")
             if seed := _seed(SEED_NAME):
                 gr.Examples([[seed]], inputs=[source], label="Example",
-                            example_labels=["AFP, December 2021: Putin and Biden talk about Ukraine (16 paragraphs)"],
+                            example_labels=["AFP, Dec 2021: Putin–Biden call on Ukraine"],
                             api_visibility="private")
             translate_html = gr.HTML(render_message(_EMPTY_TRANSLATE), elem_id="xl-translate-view",
                                      js_on_load=None)
@@ -255,15 +255,13 @@ def build_demo(
             seed, seed_en = _seed(SEED_NAME), _seed("en", SEED_NAME)
             if seed and seed_en:
                 gr.Examples([[seed, seed_en]], inputs=[compare_source, compare_target], label="Example",
-                            example_labels=["AFP, December 2021, with a faithful English version"],
+                            example_labels=["AFP, Dec 2021, with its English version"],
                             api_visibility="private")
             compare_html = gr.HTML(render_message(_EMPTY_COMPARE), elem_id="xl-compare-view", js_on_load=None)
             compare_download = gr.DownloadButton("⬇ Document (.json)", visible=False, size="sm")
 
         translate_button.click(translate_view, [source, beam], [translate_html, text_download, json_download],
                                api_visibility="private", **translating)
-        source.submit(translate_view, [source, beam], [translate_html, text_download, json_download],
-                      api_visibility="private", **translating)
         compare_button.click(compare_view, [compare_source, compare_target, use_model],
                              [compare_html, compare_download], api_visibility="private", **comparing)
         gr.api(translate_api, api_name="translate", **translating)
