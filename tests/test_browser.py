@@ -151,9 +151,21 @@ def test_compare_colours_entities_alike_on_both_sides(page, seed_text, seed_engl
         page.set_viewport_size({"width": 1200, "height": 1000})
         page.locator(f'{view} .xl-src .xl-s[data-s="3"]').hover()
         page.locator(view).scroll_into_view_if_needed()
-        page.screenshot(path=shot, type="png", clip=_clip(page, view, 1000))
+        _save_small(page.screenshot(type="png", clip=_clip(page, view, 1000)), Path(shot))
     page.screenshot(path=str(tmp_path / "compare.png"))
     assert not page.outside_requests and not page.dialogs
+
+
+def _save_small(png: bytes, path: Path, limit: int = 300_000) -> None:
+    """The README screenshot as a 256-colour PNG (text stays crisp, the file stays small)."""
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, optimize=True)
+    assert path.stat().st_size < limit
 
 
 def _clip(page, selector: str, height: int) -> dict:
