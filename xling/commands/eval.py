@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         translations = ev.translate_documents(
             docs, model=args.model, backend=args.backend, beam_size=args.beam_size, device=args.device,
             compute_type=args.compute_type, max_sentence_tokens=args.max_sentence_tokens,
-            annotate_result=False)
+            source_lang=args.source_lang, annotate_result=False)
         units = ev.document_segments(docs, translations, args.doc_unit)
         name = args.name or Path(translations[0].settings.model).name
         test = testsets.TestSet(f"{docs.name} ({args.doc_unit}s)", (tuple(units.references),),
@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
             hyps, used = ev.translate_segments(
                 test.sources, model=args.model, backend=args.backend, beam_size=args.beam_size,
                 input_unit=args.input_unit, max_sentence_tokens=args.max_sentence_tokens,
-                source_lang=test.source_lang, device=args.device, compute_type=args.compute_type)
+                source_lang=args.source_lang or test.source_lang, device=args.device, compute_type=args.compute_type)
             name = args.name or Path(used.model).name
             if name in systems:
                 raise InputError(f"a system is already named {name!r}; name the model's output with --name")
