@@ -99,6 +99,12 @@ def test_bad_input_gets_a_clear_message(client, text, message):
         client.predict(text, 1, api_name="/translate")
 
 
+@pytest.mark.parametrize("beam", [0, 9, 100])
+def test_beam_size_is_bounded(client, beam):
+    with pytest.raises(AppError, match="beam size must be between 1 and 8"):
+        client.predict(ARABIC, beam, api_name="/translate")
+
+
 def test_page_starts_without_its_model_and_says_how_to_fix_it(offline_client):
     import httpx
 

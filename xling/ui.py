@@ -13,6 +13,7 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import contextlib  # noqa: E402
+import sys  # noqa: E402
 import tempfile  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
@@ -22,7 +23,7 @@ from typing import Any  # noqa: E402
 import gradio as gr  # noqa: E402
 
 from xling.document import Document  # noqa: E402
-from xling.errors import ModelUnavailable, XlingError  # noqa: E402
+from xling.errors import InputError, ModelUnavailable, XlingError  # noqa: E402
 from xling.render import ARABIC_FONTS, UI_FONTS, VIEW_CSS, render_document, render_message  # noqa: E402
 from xling.textio import check_text  # noqa: E402
 
@@ -31,6 +32,7 @@ MAX_CHARS = 100_000
 #: Requests waiting beyond this are refused ("queue full") instead of piling up.
 QUEUE_SIZE = 16
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 7860
+MAX_BEAM = 8
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 SEED_NAME = "000_669c3c74050fa7e2.txt"
@@ -143,6 +145,9 @@ def build_demo(
     engine = Engine(model, options)
     if preload:
         engine.load()
+        if engine.error:
+            print(f"xling: {engine.error}\nxling: the page starts without the model; Compare still works.",
+                  file=sys.stderr)
 
     def check(text: str, name: str) -> str:
         return check_text(text or "", name=name, max_chars=max_chars)
@@ -151,6 +156,8 @@ def build_demo(
         from xling.pipeline import translate_stream
 
         check(text, "The Arabic text")
+        if not 1 <= int(beam_size) <= MAX_BEAM:
+            raise InputError(f"beam size must be between 1 and {MAX_BEAM}, not {beam_size}")
         engine.require()
         yield from translate_stream(text, model=engine.model, beam_size=int(beam_size), source_lang=source_lang,
                                     **options)
@@ -226,7 +233,7 @@ def build_demo(
             with gr.Accordion("Model options", open=False):
                 gr.Textbox(value=engine.name, label="Model", interactive=False,
                            info="Set at launch: --model DIR or hub id (or $XLING_MODEL).")
-                beam = gr.Slider(1, 8, value=4, step=1, label="Beam size", info="1 = greedy (fastest); 4 = default")
+                beam = gr.Slider(1, MAX_BEAM, value=4, step=1, label="Beam size", info="1 = greedy (fastest); 4 = default")
             with gr.Row():
                 translate_button = gr.Button("Translate", variant="primary", interactive=engine.error is None)
                 gr.ClearButton([source], value="Clear")
