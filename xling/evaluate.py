@@ -269,13 +269,16 @@ def evaluate(
 
     ``systems`` is a list of hypotheses or a ``{name: hypotheses}`` mapping; ``references`` a list of
     segments or a list of reference streams. ``confidence`` > 1 adds bootstrap 95% intervals with
-    that many resamples (``True``: sacrebleu's 1000); with two or more systems each is compared with ``baseline`` (default: the
-    first) by the ``paired`` tests. ``worst`` segments by sentence chrF are listed per system.
+    that many resamples (``True``: sacrebleu's 1000); with two or more systems each is compared with
+    ``baseline`` (default: the first) by the ``paired`` tests. The ``worst`` segments by sentence
+    chrF are listed per system, with ``sources`` and ``labels`` (where each segment comes from).
     """
     named = _named_systems(systems)
     refs = _reference_streams(references)
     kinds = _metric_kinds(metrics)
     _check_lengths(named, refs, sources)
+    if labels is not None and len(labels) != len(refs[0]):
+        raise InputError(f"{len(labels)} labels for {len(refs[0])} segments")
     if len({n for n, _ in named}) != len(named):
         raise InputError("two systems have the same name; name them with --system NAME=FILE")
     names = [n for n, _ in named]
@@ -581,7 +584,7 @@ def render(report: Report, *, markdown: bool = False) -> str:
         lines += ["", _worst_title(report), ""]
         if markdown:
             with_source = any(w.source is not None for w in report.worst)
-            rows = [[esc(w.system), w.label or str(w.index + 1), f"{w.chrf:.1f}"]
+            rows = [[esc(w.system), esc(w.label or str(w.index + 1)), f"{w.chrf:.1f}"]
                     + ([_escape_md(w.source or "")] if with_source else [])
                     + [_escape_md(w.hypothesis), _escape_md(" / ".join(w.references))] for w in report.worst]
             headers = ["System", "Segment", "chrF2"] + (["Source"] if with_source else []) + ["Hypothesis", "Reference"]

@@ -49,7 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     systems.add_argument("--input-unit", choices=["sentence", "line"], default="sentence",
                          help="what the model is fed: our sentences (default, as in the product) or whole lines "
                               "(as opus-mt's published benchmarks)")
-    systems.add_argument("--max-sentence-tokens", type=int, default=200, help="longer sentences are split (default 200)")
+    systems.add_argument("--max-sentence-tokens", type=int, default=200, metavar="N",
+                         help="longer sentences are split (default 200)")
     systems.add_argument("--write-hypotheses", metavar="FILE", help="save the model's output, one segment per line")
     add_model_arguments(parser)
 
