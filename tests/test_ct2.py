@@ -45,7 +45,8 @@ def sentences(seed_text: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def ct2_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("ct2-cache")
+    """The module's conversion cache, laid out as $XLING_CACHE/ct2 so the pipeline finds it too."""
+    return tmp_path_factory.mktemp("xling-cache") / "ct2"
 
 
 @pytest.fixture(scope="module")
@@ -158,6 +159,9 @@ def test_call_passes_beam_lengths_and_marian_tokens(recorded, sentences):
     assert call["max_input_length"] >= longest  # nothing truncated
     assert all(tokens[-1] == "</s>" for tokens in call["source"])
     assert sorted(map(len, call["source"])) == sorted(len(backend.encode(s)) for s in sentences[:3])
+    backend.translate(sentences[:3], options.replace(force_length=True))
+    forced = recorder.calls[-1]
+    assert forced["min_decoding_length"] == forced["max_decoding_length"] == call["max_decoding_length"]
 
 
 def test_outputs_longer_than_ctranslate2_default_cap(ct2_fp32, sentences):
@@ -228,11 +232,11 @@ def test_changed_model_is_converted_again_and_old_copy_removed(tiny_model_dir, t
     assert len(conversions) == 2
 
 
-def test_cache_key_separates_quantization_and_revision(tiny_model_dir, tmp_path):
-    root = tmp_path / "cache"
-    int8 = converted_dir("m", tiny_model_dir, quantization="int8", root=root)
-    fp32 = converted_dir("m", tiny_model_dir, quantization="float32", root=root)
-    pinned = converted_dir("m", tiny_model_dir, quantization="int8", revision="abc", root=root)
+def test_cache_key_separates_quantization_and_revision(tiny_model_dir, ct2_cache):
+    model = str(tiny_model_dir)  # the module's backends have converted int8 and float32 here already
+    int8 = converted_dir(model, tiny_model_dir, quantization="int8", root=ct2_cache)
+    fp32 = converted_dir(model, tiny_model_dir, quantization="float32", root=ct2_cache)
+    pinned = converted_dir(model, tiny_model_dir, quantization="int8", revision="abc", root=ct2_cache)
     assert len({int8, fp32, pinned}) == 3 and all(p.exists() for p in (int8, fp32, pinned))
     assert (fp32 / "model.bin").stat().st_size > (int8 / "model.bin").stat().st_size
 
@@ -286,10 +290,10 @@ def test_threads_default_to_physical_cores(ct2_cache, tiny_model_dir):
 
 
 # -- through the pipeline ---------------------------------------------------------------------------------
-def test_translate_with_ct2_backend(tiny_model_dir, seed_text, tmp_path, monkeypatch):
+def test_translate_with_ct2_backend(tiny_model_dir, seed_text, ct2_cache, monkeypatch):
     import xling
 
-    monkeypatch.setenv("XLING_CACHE", str(tmp_path))
+    monkeypatch.setenv("XLING_CACHE", str(ct2_cache.parent))
     doc = xling.translate(
         seed_text, model=str(tiny_model_dir), backend="ct2", compute_type="float32", beam_size=2,
         options=SHORT, cache=False, annotate_result=False,
@@ -297,3 +301,39 @@ def test_translate_with_ct2_backend(tiny_model_dir, seed_text, tmp_path, monkeyp
     assert doc.settings.backend == "ct2" and doc.settings.compute_type == "float32"
     assert len(doc.target.paragraphs) == len(doc.source.paragraphs)
     assert doc.target.text.strip()
+
+
+# -- the speed benchmark's own plumbing ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def speed_bench():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("speed_bench", Path(__file__).resolve().parents[1] / "eval" / "speed_bench.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_corpus_is_distinct_and_reproducible(speed_bench, seed_text):
+    articles = speed_bench.corpus_articles(4)
+    assert articles == speed_bench.corpus_articles(4)
+    assert len(set(articles)) == 4
+    n_paragraphs = len([p for p in seed_text.split("\n") if p.strip()])
+    assert all(len(a.split("\n\n")) == n_paragraphs for a in articles)
+
+
+def test_bench_worker_replays_the_same_model_calls(speed_bench, tiny_model_dir, ct2_cache, monkeypatch):
+    monkeypatch.setenv("XLING_CACHE", str(ct2_cache.parent))
+    monkeypatch.setattr(speed_bench, "LENGTH_A", 0.0)  # short forced outputs: plumbing, not speed
+    monkeypatch.setattr(speed_bench, "LENGTH_B", 6)
+    spec = {"model": str(tiny_model_dir), "backend": "ct2", "compute_type": "int8", "threads": 1, "repeats": 1,
+            "articles": 1, "beams": [2], "batch_sizes": [64], "corpus_batch_size": 64, "compare_batching": False}
+    result = speed_bench.worker(spec)
+    (run,) = result["runs"]
+    assert run["model_calls"] >= 1 and run["bare_seconds"] > 0
+    assert run["seed_target_tokens"] == 5 * run["seed_sentences"]  # every output forced to 6 - 1 tokens
+    assert run["corpus"]["sentences"] == len(speed_bench.corpus_sentences(speed_bench.corpus_articles(1)))
+    assert result["peak_rss_mb"] > 0
+    report = [result, {"backend": "transformers", "runs": [{**run, "beam": 4}]}]
+    assert speed_bench.headline(report)["transformers"] == run["seed_seconds"]
+    assert speed_bench.headline(report)["ct2"] is None  # ct2 ran at beam 2 only
