@@ -157,6 +157,20 @@ def test_recognizer_sentence_initial_words() -> None:
     assert recognized('He said: "No one should doubt it."') == []
 
 
+def test_recognizer_on_news_name_patterns() -> None:
+    assert recognized("U.S. President Joe Biden spoke.") == [("U.S.", "LOC"), ("Joe Biden", "PER")]
+    assert recognized("They met Saudi Arabia's Crown Prince Mohammed bin Salman.") == [
+        ("Saudi Arabia", "LOC"),
+        ("Mohammed bin Salman", "PER"),
+    ]
+    assert recognized("They met Mr. Putin.") == [("Putin", "PER")]
+    assert recognized("The United Nations Security Council met.") == [
+        ("United Nations", "ORG"),
+        ("Security Council", "ORG"),
+    ]
+    assert recognized("He met US Secretary of State Antony Blinken.") == [("US", "LOC"), ("Antony Blinken", "PER")]
+
+
 def test_recognizer_types_by_cues() -> None:
     assert ("Foreign Policy", "ORG") in recognized("He wrote in Foreign Policy magazine on Thursday.")
     assert ("NATO", "ORG") in recognized("They said that NATO will not expand.")

@@ -272,7 +272,7 @@ def _split_span(text: str, toks, next_tok: str, prev_tok: str, sentence: int, le
         return out
     words = name.split()
     last = words[-1].casefold()
-    if titled or next_tok in _SPEECH_VERBS:
+    if titled or next_tok in _SPEECH_VERBS or prev_tok.casefold().rstrip(".") in _TITLES:
         label = "PER"
     elif name.isupper() and len(name.replace(".", "")) >= 2:
         label = "ORG"

@@ -20,6 +20,9 @@ from xling.names import arabic_key, normalize_arabic
 
 NAME = "name"
 DEMONYM = "demonym"
+#: Label of the curated row listing Arabic forms that are common words (مالي "financial", نوم "sleep"):
+#: never looked up alone, whatever CLDR says.
+STOP = "STOP"
 
 
 @dataclass(eq=False)
@@ -49,6 +52,8 @@ class Lexicon:
     """Name lookups in both directions; each hit says whether it is a name or a demonym."""
 
     def __init__(self, entries: list[LexEntry]):
+        stop = {arabic_lookup_key(f) for e in entries if e.label == STOP for f in e.arabic}
+        entries = [e for e in entries if e.label != STOP]
         self.entries = entries
         self._english: dict[str, tuple[LexEntry, str]] = {}
         self._arabic: dict[str, tuple[LexEntry, str]] = {}
@@ -71,6 +76,8 @@ class Lexicon:
                 for form in entry.arabic:
                     for nisba in arabic_nisbas(form):
                         self._arabic.setdefault(nisba, (entry, DEMONYM))
+        for key in stop:
+            self._arabic.pop(key, None)
         self.max_arabic_words = max((k.count(" ") + 1 for k in self._arabic), default=1)
         self.max_english_words = max((k.count(" ") + 1 for k in self._english), default=1)
 
@@ -142,8 +149,8 @@ def _cldr_entries() -> list[LexEntry]:
         entries.append(LexEntry(f"cldr:{code}", label, [name], [ar_name], country=code.isalpha()))
     for zone, names in ar.time_zones.items():
         city_ar = names.get("city")
-        if not city_ar or zone.startswith("Etc/"):
-            continue
+        if not city_ar or zone.startswith(("Etc/", "Antarctica/")) or zone.count("/") > 1:
+            continue  # research stations (Casey, Davis, Palmer are surnames) and US county seats add only noise
         city_en = en.time_zones.get(zone, {}).get("city") or zone.rsplit("/", 1)[-1].replace("_", " ")
         entries.append(LexEntry(f"cldr:{zone}", "LOC", [city_en], [city_ar]))
     return entries
@@ -158,6 +165,9 @@ def _curated_entries() -> list[LexEntry]:
         cols = line.split("\t") + [""] * 3
         label, english, arabic, demonyms = cols[:4]
         split = lambda s: [x for x in s.split("|") if x]  # noqa: E731
+        if label == STOP:
+            entries.append(LexEntry(STOP, STOP, [], split(arabic)))
+            continue
         entries.append(LexEntry(f"curated:{split(english)[0]}", label, split(english), split(arabic), split(demonyms)))
     return entries
 
@@ -169,6 +179,9 @@ def default_lexicon() -> Lexicon:
     by_name = {english_key(e.english[0]): e for e in cldr}
     entries = []
     for entry in _curated_entries():
+        if entry.label == STOP:
+            entries.append(entry)
+            continue
         base = by_name.get(english_key(entry.english[0]))
         if base is not None:  # extend the CLDR entry with variants and demonyms
             base.label = entry.label
