@@ -154,12 +154,15 @@ def _convert(model_dir: str | os.PathLike[str], out_dir: Path, quantization: str
                 decoder.alignment_heads = np.int16(decoder.num_heads if hasattr(decoder, "num_heads") else 0)
             return spec
 
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()  # a one-time conversion: no warnings or progress bars in users' output
+    hf_logging.disable_progress_bar()
     try:
         _Converter(str(model_dir), low_cpu_mem_usage=True).convert(str(out_dir), quantization=quantization, force=True)
     finally:
         hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
 
 
 class CT2Backend(Backend):
