@@ -140,11 +140,8 @@ class _Translator:
         units: list[_Unit] = []
         if self.settings.unit == "sentence":
             for i in ids:
-                s = self.sentences[i]
-                pieces = [(s.start, s.end)]
-                if self.count(self.text[s.start : s.end]) > budget:
-                    pieces = split_long(self.text, s.start, s.end, self.count, budget)
-                units.append(_Unit(paragraph, [i], pieces))
+                s = self.sentences[i]  # split_long returns the sentence whole when it fits the budget
+                units.append(_Unit(paragraph, [i], split_long(self.text, s.start, s.end, self.count, budget)))
             return units
         # paragraph unit: consecutive sentences packed into chunks within the budget
         current: list[int] = []
@@ -298,7 +295,7 @@ def translate_stream(
     )
     if cache is True:
         cache = _DEFAULT_CACHE
-    run = _Translator(text, engine, settings, options, cache or None)
+    run = _Translator(text, engine, settings, options, cache if isinstance(cache, TranslationCache) else None)
     if not run.sentences:
         raise InputError("input has no sentences to translate")
     for group in _paragraph_groups(len(run.paragraphs)):

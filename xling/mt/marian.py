@@ -18,14 +18,17 @@ class MarianBackend(Backend):
 
         self._torch = torch
         device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
-        verbosity = hf_logging.get_verbosity()
-        hf_logging.set_verbosity_error()  # no "generation flags" chatter on every call
+        verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+        hf_logging.set_verbosity_error()  # no "generation flags" chatter, no progress bar in users' output
+        hf_logging.disable_progress_bar()
         try:
             model = MarianMTModel.from_pretrained(self.model_dir)
         except Exception as err:
             raise ModelUnavailable(f"Cannot load translation model '{self.model}' from {self.model_dir}: {err}") from None
         finally:
             hf_logging.set_verbosity(verbosity)
+            if bars:
+                hf_logging.enable_progress_bar()
         self.net = model.to(device).eval()
         self.device = device
         self.pad_id = self.tokenizer.pad_token_id
