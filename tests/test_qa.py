@@ -122,6 +122,8 @@ def test_number_mismatch_points_at_both_numbers() -> None:
         ("قتل ثلاثة أشخاص.", "3 people were killed."),  # a digit matched by a number word
         ("ارتفع بنسبة 5٪.", "It rose by five percent."),
         ("الاجتماع في 2022.", "The meeting is in 2022."),
+        ("حدث ذلك في 21/12/2021.", "It happened on December 21st, 2021."),  # digits vs month name and ordinal
+        ("وصل في 3 كانون الثاني.", "He arrived on January 3."),
     ],
 )
 def test_equal_numbers_are_not_flagged(source: str, target: str) -> None:

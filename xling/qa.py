@@ -9,6 +9,7 @@ check is a new subclass with ``@register``. Checks work per bead, so they hold f
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import statistics
@@ -157,11 +158,17 @@ def numbers_in(text: str, start: int, end: int, lang: str) -> list[NumberMention
     flat = text[start:end].translate(_DIGITS)  # same length: offsets stay valid
     out: list[NumberMention] = []
     for m in _NUMERAL.finditer(flat):
-        if _ORDINAL_SUFFIX.match(flat, m.end()):
-            continue
         value = parse_numeral(m.group())
+        if _ORDINAL_SUFFIX.match(flat, m.end()):  # "21st": a date or rank, often written out on the other side
+            out.append(NumberMention(value, start + m.start(), start + m.end(), written=False))
+            continue
         scale, scale_end = _scale_after(flat, m.end(), lang)
         out.append(NumberMention(value * scale, start + m.start(), start + scale_end))
+    for month in _months(lang).finditer(flat if lang == "en" else normalize_arabic(flat)):
+        if lang == "en":  # normalize_arabic changes offsets, so Arabic months carry no span (they only match)
+            out.append(NumberMention(_MONTH_NUMBER["en"][month.group()], start + month.start(), start + month.end(), False))
+        else:
+            out.append(NumberMention(_MONTH_NUMBER["ar"][month.group()], start, start, False))
     taken = [(n.start - start, n.end - start) for n in out]
     words = re.finditer(r"[a-z]+(?:-[a-z]+)?", flat.lower()) if lang == "en" else re.finditer(r"[\u0621-\u064a]+", flat)
     for w in words:
@@ -172,6 +179,26 @@ def numbers_in(text: str, start: int, end: int, lang: str) -> list[NumberMention
             scale, scale_end = _scale_after(flat, w.end(), lang)
             out.append(NumberMention(value * scale, start + w.start(), start + scale_end, written=False))
     return sorted(out, key=lambda n: n.start)
+
+
+_MONTH_NUMBER: dict[str, dict[str, int]] = {}
+
+
+@functools.cache
+def _months(lang: str) -> re.Pattern[str]:
+    """Month names (CLDR, plus the Levantine كانون الثاني... for Arabic) as weak numbers: 12 matches December."""
+    from babel import Locale
+
+    locales = ["en"] if lang == "en" else ["ar", "ar_SY"]
+    names: dict[str, int] = {}
+    for code in locales:
+        for number, name in Locale.parse(code).months["format"]["wide"].items():
+            key = name if lang == "en" else normalize_arabic(name)
+            if len(key) >= 3:  # آب (August) is also "father"
+                names[key] = number
+    _MONTH_NUMBER["en" if lang == "en" else "ar"] = names
+    alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 
 def _scale_after(text: str, pos: int, lang: str) -> tuple[float, int]:
