@@ -164,13 +164,27 @@ def layout_rows(doc: Document) -> list[Row]:
 
 
 # -- one side of a row ---------------------------------------------------------------------------------
+class _Spans:
+    """Marks ``(start, end, ...)`` sorted by start, with a fast lookup of those overlapping a range."""
+
+    def __init__(self, items: Iterable[tuple]):
+        self.items = sorted(items, key=lambda t: (t[0], -(t[1] - t[0])))  # longest first among equal starts
+        self.starts = [t[0] for t in self.items]
+        self.longest = max((t[1] - t[0] for t in self.items), default=0)
+
+    def overlapping(self, start: int, end: int) -> list[tuple]:
+        lo = bisect.bisect_left(self.starts, start - self.longest)
+        hi = bisect.bisect_left(self.starts, end)
+        return [t for t in self.items[lo:hi] if t[1] > start]
+
+
 @dataclass(frozen=True)
 class _Marks:
     """What the text of one side is cut by: sentences (with their bead), entity mentions, issue spans."""
 
-    sentences: tuple[tuple[int, int, int | None, str], ...]  # start, end, bead index, css class
-    mentions: tuple[tuple[int, int, int], ...]  # start, end, entity index
-    issues: tuple[tuple[int, int, int], ...]  # start, end, issue index
+    sentences: _Spans  # start, end, bead index, css class
+    mentions: _Spans  # start, end, entity index
+    issues: _Spans  # start, end, issue index
 
 
 def _marks(doc: Document, side_name: str) -> _Marks:
@@ -184,21 +198,15 @@ def _marks(doc: Document, side_name: str) -> _Marks:
             if not getattr(bead, other):
                 lonely.add(i)
     solo = "xl-omission" if side_name == "source" else "xl-addition"
-    sentences = tuple(
-        (s.start, s.end, bead_of.get(i), solo if i in lonely else "")
-        for i, s in enumerate(side.sentences)
+    return _Marks(
+        _Spans((s.start, s.end, bead_of.get(i), solo if i in lonely else "") for i, s in enumerate(side.sentences)),
+        _Spans((m.start, m.end, e) for e, entity in enumerate(doc.entities) for m in entity.mentions
+               if m.side == side_name),
+        _Spans((a, b, k) for k, issue in enumerate(doc.issues) for a, b in getattr(issue, side_name) if b > a),
     )
-    mentions = sorted(
-        ((m.start, m.end, e) for e, entity in enumerate(doc.entities) for m in entity.mentions if m.side == side_name),
-        key=lambda t: (t[0], -(t[1] - t[0])),
-    )
-    issues = tuple(
-        (a, b, k) for k, issue in enumerate(doc.issues) for a, b in getattr(issue, side_name) if b > a
-    )
-    return _Marks(sentences, tuple(mentions), issues)
 
 
-def _covering(items: Sequence[tuple[int, int, object]], a: int, b: int) -> list[object]:
+def _covering(items: Sequence[tuple], a: int, b: int) -> list[tuple]:
     return [item for item in items if item[0] <= a and b <= item[1]]
 
 
@@ -206,21 +214,19 @@ def _render_range(doc: Document, side_name: str, marks: _Marks, start: int, end:
     """Text ``[start, end)`` of a side, cut at every mark boundary and nested sentence > mention > issue."""
     side = doc.side(side_name)
     text = side.text
+    sentences, mentions, issues = (group.overlapping(start, end) for group in (marks.sentences, marks.mentions,
+                                                                               marks.issues))
     points = {start, end}
-    for group in (marks.sentences, marks.mentions, marks.issues):
+    for group in (sentences, mentions, issues):
         for item in group:
-            a, b = item[0], item[1]
-            if b > start and a < end:
-                points.update(p for p in (a, b) if start < p < end)
-    marks = _Marks(*(tuple(m for m in group if m[1] > start and m[0] < end)
-                     for group in (marks.sentences, marks.mentions, marks.issues)))
+            points.update(p for p in item[:2] if start < p < end)
     cuts = sorted(points)
     pieces = []
     for a, b in zip(cuts, cuts[1:]):
-        sentence = next(iter(_covering(marks.sentences, a, b)), None)
-        mention = next(iter(_covering(marks.mentions, a, b)), None)  # the longest one starting first
-        issues = tuple(item[2] for item in _covering(marks.issues, a, b))
-        pieces.append((a, b, sentence, mention, issues))
+        sentence = next(iter(_covering(sentences, a, b)), None)
+        mention = next(iter(_covering(mentions, a, b)), None)  # the longest one starting first
+        issue_ids = tuple(item[2] for item in _covering(issues, a, b))
+        pieces.append((a, b, sentence, mention, issue_ids))
     dir_ = direction(side.lang)
     out: list[str] = []
     for sentence, by_sentence in groupby(pieces, key=lambda p: p[2]):
