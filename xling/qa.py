@@ -166,7 +166,8 @@ def numbers_in(text: str, start: int, end: int, lang: str) -> list[NumberMention
         out.append(NumberMention(value * scale, start + m.start(), start + scale_end))
     for month in _months(lang).finditer(flat if lang == "en" else normalize_arabic(flat)):
         if lang == "en":  # normalize_arabic changes offsets, so Arabic months carry no span (they only match)
-            out.append(NumberMention(_MONTH_NUMBER["en"][month.group()], start + month.start(), start + month.end(), False))
+            number = _MONTH_NUMBER["en"][month.group()]
+            out.append(NumberMention(number, start + month.start(), start + month.end(), written=False))
         else:
             out.append(NumberMention(_MONTH_NUMBER["ar"][month.group()], start, start, False))
     taken = [(n.start - start, n.end - start) for n in out]
