@@ -155,6 +155,8 @@ def test_recognizer_sentence_initial_words() -> None:
     assert [t for t, _ in recognized("Biden and Putin discussed Ukraine.")] == ["Biden", "Putin", "Ukraine"]
     assert recognized("Ukraine said so.") == [("Ukraine", "LOC")]  # a known name stays a name at the start
     assert recognized('He said: "No one should doubt it."') == []
+    assert recognized("Asked whether Moscow was ready, he said yes.") == [("Moscow", "LOC")]
+    assert recognized("Speaking to reporters, Lavrov said so.") == [("Lavrov", "PER")]
 
 
 def test_recognizer_on_news_name_patterns() -> None:

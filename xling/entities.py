@@ -208,7 +208,13 @@ def _skip_token(text: str, s_start: int, tokens, i: int, lowercase_words: set[st
         return False
     if low in _FUNCTION_WORDS:
         return True
-    return low in lowercase_words and lexicon_free(tok)
+    if not lexicon_free(tok):
+        return False
+    if low in lowercase_words:
+        return True
+    # "Asked whether...", "Speaking to reporters...", "Separately, ...": a lone sentence-initial verb/adverb form
+    lone = i + 1 >= len(tokens) or not _is_capitalized(tokens[i + 1][2])
+    return lone and len(low) > 4 and low.endswith(("ing", "ed", "ly"))
 
 
 def lexicon_free(token: str) -> bool:
