@@ -27,7 +27,7 @@ import bisect
 import functools
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from xling.document import Bead, Document, Entity, Issue, Mention
@@ -461,6 +461,11 @@ def _beads(doc: Document) -> list[Bead]:
     ]
 
 
+def _bead_of_sentence(beads: Sequence[Bead]) -> dict[tuple[str, int], int]:
+    """``(side, sentence index) -> bead index``."""
+    return {(side, s): b for b, bead in enumerate(beads) for side in ("source", "target") for s in getattr(bead, side)}
+
+
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
@@ -636,11 +641,7 @@ def _union_same_names(mentions: list[Found], uf: _UnionFind) -> None:
 
 
 def _entities(doc: Document, beads: list[Bead], mentions: list[Found], uf: _UnionFind) -> list[Entity]:
-    bead_of = {}
-    for b_index, bead in enumerate(beads):
-        for side in ("source", "target"):
-            for s in getattr(bead, side):
-                bead_of[(side, s)] = b_index
+    bead_of = _bead_of_sentence(beads)
     clusters: dict[int, list[Found]] = defaultdict(list)
     for k, f in enumerate(mentions):
         clusters[uf.find(k)].append(f)
@@ -690,11 +691,7 @@ def renderings(doc: Document) -> dict[str, dict[str, list[tuple[tuple[int, int],
     Demonyms are left out: "Russian" and "Russia's" are grammar, not two spellings of a name.
     """
     lexicon = default_lexicon()
-    sentence_bead = {}
-    for b, bead in enumerate(_beads(doc)):
-        for side in ("source", "target"):
-            for s in getattr(bead, side):
-                sentence_bead[(side, s)] = b
+    sentence_bead = _bead_of_sentence(_beads(doc))
     out: dict[str, dict[str, list]] = {}
     for entity in doc.entities:
         by_bead: dict[int, dict[str, list[Mention]]] = defaultdict(lambda: {"source": [], "target": []})
@@ -807,11 +804,7 @@ def harmonize_names(
 def entity_mentions_by_bead(doc: Document) -> list[dict[str, dict[str, list[Mention]]]]:
     """For each bead: entity id -> {"source": mentions, "target": mentions} inside that bead (for QA checks)."""
     beads = _beads(doc)
-    sentence_bead = {}
-    for b, bead in enumerate(beads):
-        for side in ("source", "target"):
-            for s in getattr(bead, side):
-                sentence_bead[(side, s)] = b
+    sentence_bead = _bead_of_sentence(beads)
     out: list[dict[str, dict[str, list[Mention]]]] = [defaultdict(lambda: {"source": [], "target": []}) for _ in beads]
     for entity in doc.entities:
         for m in entity.mentions:
@@ -819,13 +812,6 @@ def entity_mentions_by_bead(doc: Document) -> list[dict[str, dict[str, list[Ment
             if b is not None:
                 out[b][entity.id][m.side].append(m)
     return out
-
-
-def mention_kind(doc: Document, mention: Mention) -> str:
-    """NAME or DEMONYM, by the lexicon."""
-    text = doc.side(mention.side).text[mention.start : mention.end]
-    hit = default_lexicon().english(text) if mention.side == "target" else default_lexicon().arabic(arabic_form(text))
-    return hit[1] if hit is not None else NAME
 
 
 def entity_forms(doc: Document, entity: Entity, side: str) -> set[str]:
@@ -857,8 +843,8 @@ def known_arabic(entity: Entity, doc: Document) -> bool:
     return any(default_lexicon().english(text[m.start : m.end]) is not None for m in entity.mentions)
 
 
-__all__: Iterable[str] = [
+__all__ = [
     "LINK_THRESHOLD", "Found", "link_entities", "harmonize_names", "recognize_english", "gazetteer_arabic",
     "transliteration_candidates", "renderings", "inconsistent_renderings", "entity_mentions_by_bead",
-    "same_name_variant", "arabic_form", "mention_kind", "known_arabic", "entity_forms", "written_in",
+    "same_name_variant", "arabic_form", "known_arabic", "entity_forms", "written_in",
 ]
