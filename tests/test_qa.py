@@ -62,9 +62,12 @@ def test_registry_has_every_check_and_refuses_unknown_names() -> None:
         register(type("Again", (Check,), {"code": "omission"}))
 
 
-def test_run_checks_appends_to_existing_issues() -> None:
-    doc = bilingual("قال ذلك.", "He said so.").replace(issues=(Issue("note", "info", "kept"),))
-    assert run_checks(doc).issues[0].code == "note"
+def test_run_checks_appends_to_other_issues_and_replaces_its_own() -> None:
+    doc = bilingual("استمرت ٥٠ دقيقة.", "It lasted 15 minutes.").replace(issues=(Issue("note", "info", "kept"),))
+    once = run_checks(doc)
+    assert [i.code for i in once.issues] == ["note", "number-mismatch"]
+    assert run_checks(once).issues == once.issues  # checking again does not duplicate
+    assert [i.code for i in run_checks(once, ["omission"]).issues] == ["note", "number-mismatch"]
 
 
 # -- numbers -------------------------------------------------------------------------------------------

@@ -53,13 +53,18 @@ def available_checks() -> list[str]:
 
 
 def run_checks(doc: Document, checks: Sequence[str] | None = None) -> Document:
-    """``doc`` with the issues of every registered check (or of the named ones) appended."""
+    """``doc`` with the issues of every registered check (or of the named ones) appended.
+
+    Issues a previous run of the same checks left are replaced, so checking again after an edit does not
+    duplicate them; other issues (``sentence-split``, ``name-harmonized``...) are kept.
+    """
     names = list(REGISTRY) if checks is None else list(checks)
     unknown = [n for n in names if n not in REGISTRY]
     if unknown:
         raise InputError(f"unknown QA check(s) {', '.join(unknown)}; available: {', '.join(REGISTRY)}")
+    kept = tuple(i for i in doc.issues if i.code not in names)
     issues = [issue for name in names for issue in REGISTRY[name]().run(doc)]
-    return doc.replace(issues=doc.issues + tuple(issues))
+    return doc.replace(issues=kept + tuple(issues))
 
 
 # -- bead helpers --------------------------------------------------------------------------------------
