@@ -248,9 +248,9 @@ def build_demo(
                 json_download = gr.DownloadButton("⬇ Document (.json)", visible=False, size="sm")
         with gr.Tab("Compare", id="compare"):
             with gr.Row(equal_height=True):
-                compare_source = gr.Textbox(label="Arabic article", lines=8, max_lines=16, rtl=True,
+                compare_source = gr.Textbox(label="Arabic article", lines=8, max_lines=16, rtl=True, min_width=300,
                                             elem_id="xl-compare-source", elem_classes="xl-rtl")
-                compare_target = gr.Textbox(label="English version", lines=8, max_lines=16,
+                compare_target = gr.Textbox(label="English version", lines=8, max_lines=16, min_width=300,
                                             elem_id="xl-compare-target")
             use_model = gr.Checkbox(
                 value=engine.error is None, interactive=engine.error is None,
