@@ -209,6 +209,14 @@ def test_arabic_lookup(arabic: str, name: str, kind: str) -> None:
     assert hit is not None and hit[0].english[0] == name and hit[1] == kind
 
 
+def test_ambiguous_arabic_forms_keep_every_reading() -> None:
+    lexicon = default_lexicon()
+    readings = lambda form: [e.english[0] for e, _ in lexicon.arabic_all(arabic_lookup_key(form))]  # noqa: E731
+    assert readings("عمان") == ["Oman", "Amman"] and readings("الجزائر") == ["Algeria", "Algiers"]
+    assert readings("الكويت") == ["Kuwait"]  # a city named like its country is one entry
+    assert lexicon.arabic(arabic_lookup_key("عمان"))[0].english[0] == "Oman"  # the country first
+
+
 def test_common_words_are_not_names() -> None:
     lexicon = default_lexicon()
     for word in ("الرئيس", "غرب", "السنة", "البيت", "المالي", "ترك", "نوم"):  # المالي = financial, not Malian

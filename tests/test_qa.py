@@ -153,6 +153,15 @@ def test_a_name_written_but_not_recognized_is_not_missing() -> None:
     assert found(doc, "entity-missing", link=True) == []
 
 
+def test_ambiguous_arabic_place_names_take_the_english_reading() -> None:
+    # عمان is Oman and Amman, الجزائر is Algeria and Algiers: whichever the translation says is right
+    doc = bilingual("وصل الوفد إلى عمان ثم إلى الجزائر.", "The delegation arrived in Amman, then in Algiers.")
+    linked = link_entities(doc)
+    assert {e.name for e in linked.entities} == {"Amman", "Algiers"}
+    assert all({m.side for m in e.mentions} == {"source", "target"} for e in linked.entities)
+    assert found(doc, "entity-missing", link=True) == [] and found(doc, "entity-extra", link=True) == []
+
+
 def test_unknown_english_names_are_not_called_extra() -> None:
     # the recognizer cannot know how Arabic would write an unlinked, unknown name: no alarm
     doc = bilingual("قال المسؤول ذلك.", "Official John Smithers said so.")

@@ -66,6 +66,7 @@ class Found:
     sentence: int
     kind: str = NAME  # NAME or DEMONYM
     entry: LexEntry | None = None
+    alternatives: tuple[LexEntry, ...] = ()  # other entries an ambiguous Arabic form can name (عمان: Oman, Amman)
 
     @property
     def entry_key(self) -> str | None:
@@ -385,10 +386,12 @@ def gazetteer_arabic(text: str, sentences: Sequence[tuple[int, int]], lexicon: L
             if hit is None:
                 i += 1
                 continue
-            n, start, (entry, kind) = hit
+            n, start, hits = hit
+            entry, kind = hits[0]
             end = tokens[i + n - 1][1]
             label = entry.label if kind == NAME else "LOC"
-            found.append(Found("source", start, end, text[start:end], label, sent_index, kind, entry))
+            others = tuple(e for e, _ in hits[1:])
+            found.append(Found("source", start, end, text[start:end], label, sent_index, kind, entry, others))
             i += n
     return found
 
@@ -399,9 +402,9 @@ def _arabic_match(text: str, tokens, i: int, lexicon: Lexicon):
             continue
         rest = [t[2] for t in tokens[i + 1 : i + n]]
         for prefix, stem in clitic_splits(tokens[i][2]):
-            hit = lexicon.arabic(arabic_key([stem, *rest]))
-            if hit is not None:
-                return n, tokens[i][0] + stem_offset(text[tokens[i][0] : tokens[i][1]], prefix), hit
+            hits = lexicon.arabic_all(arabic_key([stem, *rest]))
+            if hits:
+                return n, tokens[i][0] + stem_offset(text[tokens[i][0] : tokens[i][1]], prefix), hits
     return None
 
 
@@ -484,7 +487,7 @@ def _link_bead(doc: Document, bead: Bead, english: list[Found], arabic: list[Fou
     for e in english:
         for a in arabic:
             if e.entry is not None and a.entry is not None:
-                if e.entry.key != a.entry.key:
+                if all(e.entry is not x for x in (a.entry, *a.alternatives)):
                     continue
                 score = 1.0 if e.kind == a.kind else 0.9
             else:
@@ -567,10 +570,13 @@ def link_entities(doc: Document, *, ner_model: str | None = None) -> Document:
 
     mentions: list[Found] = list(english) + list(arabic)
     index = {(f.side, f.start, f.end): k for k, f in enumerate(mentions)}
-    for _, a in pairs:
+    for e, a in pairs:
         if (a.side, a.start, a.end) not in index:
             index[(a.side, a.start, a.end)] = len(mentions)
             mentions.append(a)
+        elif e.entry is not None and a.entry is not None and a.entry is not e.entry:
+            # an ambiguous Arabic form takes the reading its English counterpart chose (عمان -> Amman)
+            mentions[index[(a.side, a.start, a.end)]] = replace(a, entry=e.entry, label=e.entry.label)
     uf = _UnionFind()
     for e, a in pairs:
         uf.union(index[(e.side, e.start, e.end)], index[(a.side, a.start, a.end)])

@@ -56,12 +56,12 @@ class Lexicon:
         entries = [e for e in entries if e.label != STOP]
         self.entries = entries
         self._english: dict[str, tuple[LexEntry, str]] = {}
-        self._arabic: dict[str, tuple[LexEntry, str]] = {}
+        self._arabic: dict[str, list[tuple[LexEntry, str]]] = {}
         for entry in entries:
             for form in entry.english:
                 self._english.setdefault(english_key(form), (entry, NAME))
             for form in entry.arabic:
-                self._arabic.setdefault(arabic_lookup_key(form), (entry, NAME))
+                self._add_arabic(arabic_lookup_key(form), entry, NAME)
         for entry in entries:  # demonyms after names, so that a name always wins a clash
             for form in entry.demonyms:
                 self._english.setdefault(english_key(form), (entry, DEMONYM))
@@ -75,7 +75,7 @@ class Lexicon:
             if entry.country:
                 for form in entry.arabic:
                     for nisba in arabic_nisbas(form):
-                        self._arabic.setdefault(nisba, (entry, DEMONYM))
+                        self._add_arabic(nisba, entry, DEMONYM)
         for key in stop:
             self._arabic.pop(key, None)
         self.max_arabic_words = max((k.count(" ") + 1 for k in self._arabic), default=1)
@@ -91,9 +91,19 @@ class Lexicon:
                 hit = None
         return hit
 
+    def _add_arabic(self, key: str, entry: LexEntry, kind: str) -> None:
+        hits = self._arabic.setdefault(key, [])
+        if all(e is not entry for e, _ in hits) and not (kind == DEMONYM and hits):
+            hits.append((entry, kind))
+
     def arabic(self, key: str) -> tuple[LexEntry, str] | None:
-        """The entry for an Arabic lookup key (see :func:`xling.names.arabic_key`)."""
-        return self._arabic.get(key)
+        """The main entry for an Arabic lookup key (see :func:`xling.names.arabic_key`): the country before its city."""
+        hits = self._arabic.get(key)
+        return hits[0] if hits else None
+
+    def arabic_all(self, key: str) -> list[tuple[LexEntry, str]]:
+        """Every entry an Arabic form can name: الجزائر is Algeria and Algiers, عمان is Oman and Amman."""
+        return list(self._arabic.get(key, ()))
 
 
 def _plus_n(name: str) -> list[str]:
@@ -147,11 +157,14 @@ def _cldr_entries() -> list[LexEntry]:
             continue
         label = "ORG" if code in ("UN", "EU") else "LOC"
         entries.append(LexEntry(f"cldr:{code}", label, [name], [ar_name], country=code.isalpha()))
+    countries = {english_key(e.english[0]) for e in entries}
     for zone, names in ar.time_zones.items():
         city_ar = names.get("city")
         if not city_ar or zone.startswith(("Etc/", "Antarctica/")) or zone.count("/") > 1:
             continue  # research stations (Casey, Davis, Palmer are surnames) and US county seats add only noise
         city_en = en.time_zones.get(zone, {}).get("city") or zone.rsplit("/", 1)[-1].replace("_", " ")
+        if english_key(city_en) in countries:
+            continue  # Asia/Kuwait's city is "Kuwait": the country entry already has both names
         entries.append(LexEntry(f"cldr:{zone}", "LOC", [city_en], [city_ar]))
     return entries
 
