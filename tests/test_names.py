@@ -228,4 +228,5 @@ def test_common_words_are_not_names() -> None:
 def test_nisbas_and_english_keys() -> None:
     assert "روسي" in arabic_nisbas("روسيا") and "العراقي" in arabic_nisbas("العراق")
     assert arabic_nisbas("الولايات المتحدة") == []
+    assert "سعودي" in arabic_nisbas("السعودية") and "سوري" in arabic_nisbas("سورية")  # names that are nisbas
     assert english_key("the Kremlin's") == "kremlin"

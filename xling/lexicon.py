@@ -136,7 +136,7 @@ def arabic_nisbas(name: str) -> list[str]:
         return []
     word = words[0]
     stem = normalize_arabic(word[2:] if word.startswith("ال") and len(word) > 4 else word)
-    for ending in ("يا", "ا", "ه"):
+    for ending in ("يه", "يا", "ا", "ه"):  # يه: a name that is itself a nisba (السعودية -> سعودي)
         if stem.endswith(ending) and len(stem) - len(ending) >= 3:
             stem = stem[: -len(ending)]
             break
