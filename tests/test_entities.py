@@ -224,6 +224,17 @@ def test_links_respect_beads() -> None:
     assert all(len({m.side for m in e.mentions}) == 1 for e in straight.entities)
 
 
+def test_without_an_alignment_paragraphs_stand_in_for_beads() -> None:
+    source = "قال بوتين ذلك. وأضاف أنه مستعد.\n\nوقال بايدن شيئا آخر."
+    target = "Putin said that he was ready.\n\nBiden said something else."
+    doc = make_doc(source, target, alignment=[]).replace(alignment=())
+    linked = link_entities(doc)
+    assert {texts(linked, e, "source")[0]: texts(linked, e, "target")[0] for e in linked.entities} == {
+        "بوتين": "Putin",
+        "بايدن": "Biden",
+    }
+
+
 def test_compare_mode_with_empty_beads() -> None:
     source = "قال بوتين ذلك. وصل أوشاكوف إلى جنيف."
     target = "Putin said that."

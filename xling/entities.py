@@ -454,14 +454,16 @@ def transliteration_candidates(
 
 
 def _beads(doc: Document) -> list[Bead]:
-    """The document's beads, or 1-1 beads by position when there is no alignment yet."""
+    """The document's beads; without an alignment, the coarsest safe guess: sentence by sentence when the counts
+    agree, else paragraph by paragraph when those agree, else the whole document as one bead."""
     if doc.alignment:
         return list(doc.alignment)
-    n = max(len(doc.source.sentences), len(doc.target.sentences))
-    return [
-        Bead((i,) if i < len(doc.source.sentences) else (), (i,) if i < len(doc.target.sentences) else ())
-        for i in range(n)
-    ]
+    src, tgt = doc.source, doc.target
+    if len(src.sentences) == len(tgt.sentences):
+        return [Bead((i,), (i,)) for i in range(len(src.sentences))]
+    if len(src.paragraphs) == len(tgt.paragraphs):
+        return [Bead(src.sentences_of_paragraph(p), tgt.sentences_of_paragraph(p)) for p in range(len(src.paragraphs))]
+    return [Bead(range(len(src.sentences)), range(len(tgt.sentences)))] if src.sentences or tgt.sentences else []
 
 
 def _bead_of_sentence(beads: Sequence[Bead]) -> dict[tuple[str, int], int]:
