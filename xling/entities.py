@@ -547,7 +547,12 @@ def arabic_form(text: str) -> str:
 
 
 def link_entities(doc: Document, *, ner_model: str | None = None) -> Document:
-    """``doc`` with ``entities`` filled: mentions on both sides, one id per real-world entity (E1, E2, ...)."""
+    """``doc`` with ``entities`` filled: mentions on both sides, one id per real-world entity (E1, E2, ...).
+
+    ``ner_model`` (a local directory or a model in the local Hugging Face cache, e.g. ``dslim/bert-base-NER``
+    or the multilingual ``Davlan/xlm-roberta-base-ner-hrl``) replaces the rule-based English recognizer and
+    adds Arabic mentions; it is never downloaded, and a missing one raises ModelUnavailable at once.
+    """
     lexicon = default_lexicon()
     tgt_spans = [(s.start, s.end) for s in doc.target.sentences]
     src_spans = [(s.start, s.end) for s in doc.source.sentences]
@@ -774,7 +779,9 @@ def harmonize_names(
     """Render each Arabic name one way everywhere: the glossary's English (keys are Arabic) or the majority's.
 
     Only spellings are changed, never a short name into a full one ("Putin" stays when "Vladimir Putin"
-    is the majority). Each change is recorded as an ``info`` issue ``name-harmonized``.
+    is the majority), and established alternates ("U.S."/"United States") only by the glossary. A glossary
+    key applies where that Arabic name was linked to an English mention (its whole form: بوتين, not the
+    بوتين inside فلاديمير بوتين). Each change is recorded as an ``info`` issue ``name-harmonized``.
     """
     from xling.edits import replace_in_target
 
