@@ -215,3 +215,18 @@ def test_phone_width_stacks_the_columns(page):
     tgt = page.locator(f"{view} .xl-row:not(.xl-heads) .xl-tgt").first.bounding_box()
     assert tgt["y"] >= src["y"] + src["height"] - 1  # English below the Arabic, not beside it
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390 + 1
+
+
+def test_stop_cancels_a_running_translation(page, seed_text):
+    translate(page, seed_text)
+    view = "#xl-translate-view"
+    page.wait_for_selector(f"{view} .xl-badge")  # the first paragraph is in; the rest would follow in seconds
+    page.get_by_role("button", name="Stop", exact=True).click()
+    page.wait_for_timeout(1000)  # an update already on its way may still land
+    count = page.locator(f"{view} .xl-tgt .xl-s").count()
+    page.wait_for_timeout(6000)
+    assert page.locator(f"{view} .xl-tgt .xl-s").count() == count  # no more paragraphs arrived
+    assert not page.get_by_role("button", name="English text").is_visible()
+    translate(page, "وحذر من عقوبات جديدة.")  # the page takes a new request at once
+    page.wait_for_function(f"() => document.querySelectorAll('{view} .xl-src .xl-s').length == 1")
+    wait_done(page, view)

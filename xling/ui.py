@@ -236,6 +236,7 @@ def build_demo(
                 beam = gr.Slider(1, MAX_BEAM, value=4, step=1, label="Beam size", info="1 = greedy (fastest); 4 = default")
             with gr.Row():
                 translate_button = gr.Button("Translate", variant="primary", interactive=engine.error is None)
+                stop_button = gr.Button("Stop", variant="stop")
                 gr.ClearButton([source], value="Clear")
             if seed := _seed(SEED_NAME):
                 gr.Examples([[seed]], inputs=[source], label="Example",
@@ -267,8 +268,11 @@ def build_demo(
             compare_html = gr.HTML(render_message(_EMPTY_COMPARE), elem_id="xl-compare-view", js_on_load=None)
             compare_download = gr.DownloadButton("⬇ Document (.json)", visible=False, size="sm")
 
-        translate_button.click(translate_view, [source, beam], [translate_html, text_download, json_download],
-                               api_visibility="private", **translating)
+        translating_event = translate_button.click(
+            translate_view, [source, beam], [translate_html, text_download, json_download],
+            api_visibility="private", **translating,
+        )
+        stop_button.click(None, cancels=[translating_event], api_visibility="private")
         compare_button.click(compare_view, [compare_source, compare_target, use_model],
                              [compare_html, compare_download], api_visibility="private", **comparing)
         gr.api(translate_api, api_name="translate", **translating)
