@@ -1,0 +1,527 @@
+"""Sentence alignment: monotonic beads by dynamic programming (1-1, 1-0, 0-1, 1-2, 2-1, 2-2 up to 1-5/5-1).
+
+Every bead gets a cost, a negative log-score in nats, made of:
+
+* **prior**: Gale & Church's bead-type probabilities (the rarer 2-3 ... 1-5 types get small shares);
+* **length** (Gale & Church 1993): the target/source character ratio is estimated from the two documents
+  and ``delta = (l_t - c l_s) / sqrt(s2 * mean length)`` is scored by its two-tailed normal probability,
+  in log space. Deletions and insertions pay only their prior: an unmatched sentence's length says
+  nothing about a translation;
+* **lexical evidence** (Bleualign's idea, with Vecalign's merged candidates): the cosine between tf-idf
+  vectors of the bead's two sides. With ``source_translations`` the source side is its machine
+  translation and the features are words and character trigrams (a chrF-like overlap); model-free
+  anchors (numbers, punctuation, names, cognates; :mod:`xling.anchors`) are always added. A merged side
+  is the sum of its sentences' vectors, so any candidate bead is scored from four prefix dot products.
+  The evidence is linear in the cosine, calibrated on the two documents themselves: zero halfway
+  between the mean cosine of unrelated pairs and the median cosine of a sentence with its best
+  partner, and ``lexical_weight`` nats at the latter. It grows with the square root of the bead's
+  sentence count, and each sentence of a merged side that looks unrelated to the other side adds the
+  evidence against it, so merges cannot swallow unrelated sentences (captions, OCR debris);
+* **paragraphs** (optional): a bead that spans a paragraph boundary pays ``paragraph_weight``.
+
+Long documents are aligned coarse-to-fine as Vecalign does: both sides are halved (neighbouring
+sentences summed) until the table is small, and the coarse path, projected back, bounds the band that
+the next level searches.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from xling.anchors import document_anchor_features, normalize_digits
+from xling.document import Bead
+
+#: Bead types (source sentences, target sentences) and their prior probabilities: Gale & Church's for
+#: the first six; the rarer larger beads (which hand-aligned literary and OCR'd text does have) share
+#: a little more than 2-2 does.
+BEAD_PRIORS: dict[tuple[int, int], float] = {
+    (1, 1): 0.89,
+    (1, 0): 0.0099 / 2,
+    (0, 1): 0.0099 / 2,
+    (1, 2): 0.089 / 2,
+    (2, 1): 0.089 / 2,
+    (2, 2): 0.011,
+    (1, 3): 0.011 / 2,
+    (3, 1): 0.011 / 2,
+    (2, 3): 0.003,
+    (3, 2): 0.003,
+    (1, 4): 0.003,
+    (4, 1): 0.003,
+    (3, 3): 0.0008,
+    (2, 4): 0.0008,
+    (4, 2): 0.0008,
+    (1, 5): 0.0008,
+    (5, 1): 0.0008,
+}
+#: Variance of target characters per source character (Gale & Church).
+LENGTH_VARIANCE = 6.8
+#: Nats of lexical evidence for a 1-1 bead as similar as a typical translation pair.
+LEXICAL_WEIGHT = 3.0
+#: Nats against a bead that spans a paragraph boundary (when paragraphs are given).
+PARAGRAPH_WEIGHT = 2.0
+#: Largest table (cells) aligned in one go; larger documents are aligned coarse-to-fine.
+FULL_TABLE_CELLS = 300_000
+#: Sentences searched on either side of the projected coarse path.
+BAND_MARGIN = 8
+#: Hashed feature dimensions: dense vectors keep the dot products in BLAS.
+MAX_DIMENSIONS = 2048
+#: Bead types searched at the coarse levels, where only the band matters.
+COARSE_TYPES = ((1, 1), (1, 0), (0, 1), (1, 2), (2, 1))
+
+
+@dataclass(frozen=True)
+class AlignParams:
+    """The per-document model, estimated once and shared by every level of the coarse-to-fine search."""
+
+    ratio: float  # target characters per source character
+    variance: float
+    tau: float  # cosine at which a pair is as likely a translation as chance
+    lexical_weight: float  # nats per unit of cosine
+    paragraph_weight: float
+    log_priors: dict[tuple[int, int], float]
+
+
+# -- features --------------------------------------------------------------------------------------
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def text_features(text: str, n: int = 3) -> list[str]:
+    """Words and word-internal character n-grams: a chrF-like profile for comparing same-language text."""
+    words = _TOKEN.findall(unicodedata.normalize("NFKC", normalize_digits(text)).lower())
+    feats = [f"w:{w}" for w in words]
+    for w in words:
+        padded = f" {w} "
+        feats += [padded[k : k + n] for k in range(len(padded) - n + 1)]
+    return feats
+
+
+def _vectorize(
+    source_feats: Sequence[Sequence[str]], target_feats: Sequence[Sequence[str]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sublinear tf-idf vectors over the features both sides share (no other feature can match)."""
+    df: dict[str, list[int]] = {}
+    for side, feats_list in enumerate((source_feats, target_feats)):
+        for feats in feats_list:
+            for f in set(feats):
+                df.setdefault(f, [0, 0])[side] += 1
+    shared = sorted(f for f, c in df.items() if c[0] and c[1])
+    dims = max(1, min(MAX_DIMENSIONS, len(shared)))
+    column = {f: k % dims for k, f in enumerate(shared)}
+    total = len(source_feats) + len(target_feats)
+    idf = {f: math.log(total / sum(df[f])) + 1.0 for f in shared}
+
+    def matrix(feats_list: Sequence[Sequence[str]]) -> np.ndarray:
+        out = np.zeros((len(feats_list), dims))
+        for row, feats in enumerate(feats_list):
+            counts: dict[str, int] = {}
+            for f in feats:
+                if f in column:
+                    counts[f] = counts.get(f, 0) + 1
+            for f, tf in counts.items():
+                out[row, column[f]] += (1.0 + math.log(tf)) * idf[f]
+        return out
+
+    return matrix(source_feats), matrix(target_feats)
+
+
+def _estimate_similarity(x: np.ndarray, y: np.ndarray, samples: int = 300, seed: int = 0) -> tuple[float, float]:
+    """(chance, match): the mean cosine of random pairs, and the median best cosine of a sentence.
+
+    The best partner of a sampled source sentence is looked for near its proportional position (the
+    two documents run in parallel), which keeps this linear in the document length.
+    """
+    n, m = len(x), len(y)
+    nx, ny = np.linalg.norm(x, axis=1), np.linalg.norm(y, axis=1)
+    rows = np.nonzero(nx > 0)[0]
+    if not len(rows) or not (ny > 0).any():
+        return 0.0, 0.0
+    rng = np.random.default_rng(seed)
+    xu, yu = x / np.where(nx > 0, nx, 1.0)[:, None], y / np.where(ny > 0, ny, 1.0)[:, None]
+    pi, pj = rng.integers(0, n, 4 * samples), rng.integers(0, m, 4 * samples)
+    chance = float(np.einsum("ij,ij->i", xu[pi], yu[pj]).mean())
+    if len(rows) > samples:
+        rows = np.sort(rng.choice(rows, samples, replace=False))
+    reach = 50 + abs(n - m)
+    best = []
+    for chunk in np.array_split(rows, max(1, len(rows) // 32)):
+        centres = (chunk * m) // n
+        c0, c1 = max(0, int(centres.min()) - reach), min(m, int(centres.max()) + reach + 1)
+        cos = xu[chunk] @ yu[c0:c1].T
+        cols = np.arange(c0, c1)[None, :]
+        cos[np.abs(cols - centres[:, None]) > reach] = -1.0
+        best.extend(cos.max(axis=1))
+    return chance, float(np.median(best))
+
+
+# -- costs -----------------------------------------------------------------------------------------
+def _log_erfc(x: np.ndarray) -> np.ndarray:
+    """log(erfc(x)) for x >= 0, stable for large x (Numerical Recipes' erfcc, relative error < 1.2e-7)."""
+    t = 1.0 / (1.0 + 0.5 * x)
+    poly = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (
+        0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
+    return np.log(t) - x * x + poly
+
+
+def length_cost(source_chars: np.ndarray, target_chars: np.ndarray, ratio: float, variance: float) -> np.ndarray:
+    """Gale & Church's -log P(|delta|): how surprising the two lengths are for a translation pair."""
+    mean = np.maximum((source_chars + target_chars / ratio) / 2.0, 1.0)
+    delta = np.abs(target_chars - ratio * source_chars) / np.sqrt(variance * mean)
+    return -_log_erfc(delta / math.sqrt(2.0))
+
+
+class _Side:
+    """One side at one resolution: prefix sums of vectors and lengths, norms of merged runs, paragraphs."""
+
+    def __init__(self, vectors: np.ndarray, lengths: np.ndarray, paragraphs: Sequence[int] | None, max_run: int):
+        self.vectors = vectors
+        self.size = len(vectors)
+        self.prefix = np.vstack([np.zeros((1, vectors.shape[1])), np.cumsum(vectors, axis=0)])
+        self.chars = np.concatenate([[0.0], np.cumsum(lengths)])
+        # norms[r][i] = |sum of the r sentences ending before i|^2 (nan where no such run exists)
+        self.norms = {r: np.full(self.size + 1, np.nan) for r in range(1, max_run + 1)}
+        for r in range(1, min(max_run, self.size) + 1):
+            diff = self.prefix[r:] - self.prefix[:-r]
+            self.norms[r][r:] = np.einsum("ij,ij->i", diff, diff)
+        # starts[i]: paragraph starts among sentences 1..i-1 (a run [p, i) crosses one if starts differ)
+        starts = np.zeros(self.size + 1)
+        if paragraphs is not None and self.size > 1:
+            p = np.asarray(paragraphs)
+            starts[2:] = np.cumsum(p[1:] != p[:-1])
+        self.starts = starts
+        self.has_paragraphs = paragraphs is not None
+
+    def coarsen(self, max_run: int) -> _Side:
+        """This side at half resolution: neighbouring sentences summed pairwise."""
+        v, lengths = self.vectors, np.diff(self.chars)
+        if self.size % 2:
+            v, lengths = np.vstack([v, np.zeros((1, v.shape[1]))]), np.append(lengths, 0.0)
+        return _Side(v[0::2] + v[1::2], lengths[0::2] + lengths[1::2], None, max_run)
+
+    def crosses_paragraph(self, start: np.ndarray | int, end: np.ndarray | int) -> np.ndarray:
+        """Whether the run of sentences [start, end) spans a paragraph boundary."""
+        start = np.clip(start, 0, self.size)
+        end = np.clip(end, 0, self.size)
+        return self.starts[end] - self.starts[np.minimum(start + 1, end)] > 0
+
+
+class _Table:
+    """Prefix dot products E[i, j] = (x_0 + ... + x_{i-1}) . (y_0 + ... + y_{j-1}) over a band.
+
+    Row i is stored for columns lo[i] .. lo[i] + width - 1 (plus NaN padding), wide enough to hold
+    the corners of every bead that ends in the band, so the dot product of any block of sentences is
+    four slices. Rows are processed for all their columns at once: ``shift`` offsets the columns.
+    """
+
+    PAD = 8
+
+    def __init__(self, src: _Side, tgt: _Side, lo: np.ndarray, width: int):
+        self.src, self.tgt, self.lo, self.width, self.m = src, tgt, lo, width, tgt.size
+        self._cache: dict[tuple[int, int, int, int], np.ndarray] = {}
+        self._cache_row = -1
+        n, pad = src.size, self.PAD
+        padded = np.vstack([tgt.prefix, np.repeat(tgt.prefix[-1:], width, axis=0)])  # past m: repeat m
+        self.E = np.full((n + 1, width + 2 * pad), np.nan)
+        if (lo == 0).all():
+            self.E[:, pad : pad + width] = src.prefix @ padded[:width].T
+        else:
+            for i in range(n + 1):
+                self.E[i, pad : pad + width] = padded[lo[i] : lo[i] + width] @ src.prefix[i]
+        # target run norms, indexed by column + pad (NaN outside 0..m)
+        self.tnorms = {
+            r: np.concatenate([np.full(pad, np.nan), v, np.full(width + pad, np.nan)]) for r, v in tgt.norms.items()
+        }
+
+    def member_penalty(self, key: tuple[int, int, int, int], i: int, count: int, kappa: float, tau: float) -> np.ndarray:
+        """Evidence (<= 0) that one sentence of a merged side is unrelated to the other side; cached per row
+        because beads of several sizes share their members."""
+        if self._cache_row != i:
+            self._cache, self._cache_row = {}, i
+        if key not in self._cache:
+            c, ok = self.cosine(*key[:2], i, *key[2:], count)
+            self._cache[key] = np.where(ok, np.minimum(0.0, kappa * (c - tau)), 0.0)
+        return self._cache[key]
+
+    def row(self, row: int, i: int, shift: int, count: int) -> np.ndarray:
+        """E[row, j + shift] for the first ``count`` columns j of row i."""
+        d = self.lo[i] + shift - self.lo[row]
+        if -self.PAD <= d and d + count <= self.width + self.PAD:
+            return self.E[row, self.PAD + d : self.PAD + d + count]
+        out = np.full(count, np.nan)
+        src_lo, src_hi = max(0, d), min(self.width, d + count)
+        if src_lo < src_hi:
+            out[src_lo - d : src_hi - d] = self.E[row, self.PAD + src_lo : self.PAD + src_hi]
+        return out
+
+    def cosine(self, p: int, q: int, i: int, s0: int, s1: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """Cosine of source sentences [p, q) with target sentences [j + s0, j + s1) for the first ``count``
+        columns j of row i, and whether both sides have features (a featureless side is no evidence)."""
+        dot = (self.row(q, i, s1, count) - self.row(q, i, s0, count)
+               - self.row(p, i, s1, count) + self.row(p, i, s0, count))
+        start = self.lo[i] + s1 + self.PAD
+        ny = self.tnorms[s1 - s0][start : start + count] if start >= 0 else np.full(count, np.nan)
+        with np.errstate(invalid="ignore"):
+            denom = np.sqrt(self.src.norms[q - p][q] * ny)
+            informative = (denom > 0) & np.isfinite(dot)
+        return np.where(informative, dot / np.where(informative, denom, 1.0), 0.0), informative
+
+
+def _bead_cost(
+    table: _Table, params: AlignParams, i: int, j: np.ndarray, a: int, b: int, bound: np.ndarray
+) -> np.ndarray:
+    """Cost of the bead of source sentences [i-a, i) and target sentences [j-b, j), for every j of row i.
+
+    Columns where the cost cannot get under ``bound`` (what it must beat there) may be left unfinished:
+    the later terms only add, so as soon as no column can win, the rest is skipped.
+    """
+    src, tgt, m = table.src, table.tgt, table.m
+    cost = np.full(len(j), -params.log_priors[(a, b)])
+    if a == 0 or b == 0:
+        return cost
+    p = i - a
+    jc, jb = np.clip(j, 0, m), np.clip(j - b, 0, m)
+    cost += length_cost(np.full(len(j), src.chars[i] - src.chars[p]), tgt.chars[jc] - tgt.chars[jb],
+                        params.ratio, params.variance)
+    kappa, tau = params.lexical_weight, params.tau
+    size = math.sqrt((a + b) / 2)
+    if not (cost - kappa * max(0.0, 1.0 - tau) * size < bound).any():
+        return cost
+    cos, informative = table.cosine(p, i, i, -b, 0, len(j))
+    cost -= np.where(informative, kappa * (cos - tau), 0.0) * size
+    # every sentence of a merged side must look related to the other side, or pay as an unmatched one would
+    members = [(p, i, k - b, k - b + 1) for k in range(b)] if b > 1 else []
+    members += [(p + k, p + k + 1, -b, 0) for k in range(a)] if a > 1 else []
+    for key in members:
+        if not (cost < bound).any():
+            break
+        cost -= table.member_penalty(key, i, len(j), kappa, tau)
+    if params.paragraph_weight and (src.has_paragraphs or tgt.has_paragraphs):
+        crossing = src.crosses_paragraph(p, i) | tgt.crosses_paragraph(j - b, j)
+        cost += params.paragraph_weight * crossing
+    return cost
+
+
+def _dp(
+    src: _Side,
+    tgt: _Side,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    types: Sequence[tuple[int, int]],
+    params: AlignParams,
+) -> list[tuple[int, int, float]]:
+    """Best monotonic path through the band ``lo[i] <= j <= hi[i]``; returns beads as (a, b, cost).
+
+    Row by row, vectorized over the band's columns; insertions (0-1), which chain along a row, are
+    added by one running minimum.
+    """
+    n, m = src.size, tgt.size
+    max_a = max(a for a, _ in types)
+    reach = np.array([hi[i : i + max_a + 1].max() for i in range(n + 1)])
+    width = int((reach - lo).max()) + 1
+    table = _Table(src, tgt, lo, width)
+    score = np.full((n + 1, width), np.inf)
+    choice = np.full((n + 1, width), -1, dtype=np.int8)
+    bead_cost = np.zeros((n + 1, width))
+    ins = types.index((0, 1))
+    for i in range(n + 1):
+        count = int(min(hi[i], m) - lo[i] + 1)  # this row's band: columns lo[i] .. lo[i] + count - 1
+        j = lo[i] + np.arange(count)
+        best = np.where(j == 0, 0.0, np.inf) if i == 0 else np.full(count, np.inf)
+        best_k = np.full(count, -1, dtype=np.int8)
+        best_cost = np.zeros(count)
+        for k, (a, b) in enumerate(types):
+            if a == 0 or a > i:
+                continue
+            k_prev = j - b - lo[i - a]
+            ok = (j - b >= 0) & (k_prev >= 0) & (k_prev < width)
+            if not ok.any():
+                continue
+            prev = np.full(count, np.inf)
+            prev[ok] = score[i - a, k_prev[ok]]
+            with np.errstate(invalid="ignore"):
+                cost = _bead_cost(table, params, i, j, a, b, best - prev)
+            total = prev + cost
+            total[~np.isfinite(total)] = np.inf
+            better = total < best
+            best[better], best_k[better], best_cost[better] = total[better], k, cost[better]
+        # insertions chain along the row: best[c] = min(best[c], best[c-1] + step)
+        step = -params.log_priors[(0, 1)]
+        offsets = step * np.arange(count)
+        scanned = np.minimum.accumulate(best - offsets) + offsets
+        took = scanned < best - 1e-9
+        best = np.where(took, scanned, best)
+        best_k[took] = ins
+        best_cost[took] = step
+        score[i, :count], choice[i, :count], bead_cost[i, :count] = best, best_k, best_cost
+    beads: list[tuple[int, int, float]] = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        k = int(choice[i, j - lo[i]])
+        if k < 0:
+            raise RuntimeError(f"alignment band lost the path at ({i}, {j})")  # pragma: no cover
+        a, b = types[k]
+        beads.append((a, b, float(bead_cost[i, j - lo[i]])))
+        i, j = i - a, j - b
+    beads.reverse()
+    return beads
+
+
+def _search(
+    src: _Side, tgt: _Side, types: Sequence[tuple[int, int]], params: AlignParams, margin: int = BAND_MARGIN
+) -> list[tuple[int, int, float]]:
+    """The whole table when small, otherwise coarse-to-fine within a band around the coarse path."""
+    n, m = src.size, tgt.size
+    if (n + 1) * (m + 1) <= FULL_TABLE_CELLS or min(n, m) < 8:
+        return _dp(src, tgt, np.zeros(n + 1, dtype=int), np.full(n + 1, m), types, params)
+    max_run = max(max(t) for t in types)
+    coarse = _search(src.coarsen(max_run), tgt.coarsen(max_run), COARSE_TYPES, params, margin)
+    lo = np.full(n + 1, m)
+    hi = np.zeros(n + 1, dtype=int)
+    i0 = j0 = 0
+    for a, b, _ in coarse:
+        i1, j1 = i0 + a, j0 + b
+        r0, r1 = min(2 * i0, n), min(2 * i1, n)
+        lo[r0 : r1 + 1] = np.minimum(lo[r0 : r1 + 1], min(2 * j0, m))
+        hi[r0 : r1 + 1] = np.maximum(hi[r0 : r1 + 1], min(2 * j1, m))
+        i0, j0 = i1, j1
+    lo = np.maximum(0, np.minimum.accumulate(lo[::-1])[::-1] - margin)
+    hi = np.minimum(m, np.maximum.accumulate(hi) + margin)
+    lo[: margin + 1] = 0
+    hi[-margin - 1 :] = m
+    return _dp(src, tgt, lo.astype(int), hi.astype(int), types, params)
+
+
+def align(
+    source_sentences: Sequence[str],
+    target_sentences: Sequence[str],
+    *,
+    source_translations: Sequence[str] | None = None,
+    target_translations: Sequence[str] | None = None,
+    source_paragraphs: Sequence[int] | None = None,
+    target_paragraphs: Sequence[int] | None = None,
+    bead_types: Sequence[tuple[int, int]] | None = None,
+    lexical_weight: float = LEXICAL_WEIGHT,
+    paragraph_weight: float = PARAGRAPH_WEIGHT,
+    anchors: bool = True,
+) -> list[Bead]:
+    """Align two documents' sentences into monotonic beads that cover every sentence exactly once.
+
+    ``source_translations`` (one per source sentence, in the target language; e.g. MT output) and/or
+    ``target_translations`` (one per target sentence, in the source language) switch on lexical
+    similarity; without them the aligner is model-free (length and anchors). To align a paragraph's
+    source sentences with the sentences of its machine translation, pass the MT sentences as the
+    target and nothing else. ``source_paragraphs`` / ``target_paragraphs`` give each sentence's
+    paragraph index (soft evidence). A bead's ``score`` is exp(-cost) capped at 1: near 1 for a
+    confident bead, near 0 for a doubtful one.
+    """
+    source_sentences, target_sentences = list(source_sentences), list(target_sentences)
+    n, m = len(source_sentences), len(target_sentences)
+    for name, given, size in (
+        ("source_translations", source_translations, n), ("target_translations", target_translations, m),
+        ("source_paragraphs", source_paragraphs, n), ("target_paragraphs", target_paragraphs, m),
+    ):
+        if given is not None and len(given) != size:
+            raise ValueError(f"{name} has {len(given)} items for {size} sentences")
+    types = tuple(bead_types or BEAD_PRIORS)
+    unknown = [t for t in types if t not in BEAD_PRIORS]
+    if unknown or (0, 1) not in types or (1, 0) not in types or (1, 1) not in types:
+        raise ValueError(f"bead_types must include (1, 1), (1, 0) and (0, 1), all from {list(BEAD_PRIORS)}")
+    if n == 0 or m == 0:
+        return [Bead((i,), (), 1.0) for i in range(n)] + [Bead((), (j,), 1.0) for j in range(m)]
+
+    src_feats: list[list[str]] = [[] for _ in range(n)]
+    tgt_feats: list[list[str]] = [[] for _ in range(m)]
+    if source_translations is not None:  # compared in the target language
+        src_feats = [f + text_features(t) for f, t in zip(src_feats, source_translations)]
+        tgt_feats = [f + text_features(t) for f, t in zip(tgt_feats, target_sentences)]
+    if target_translations is not None:  # and in the source language
+        src_feats = [f + ["s" + g for g in text_features(t)] for f, t in zip(src_feats, source_sentences)]
+        tgt_feats = [f + ["s" + g for g in text_features(t)] for f, t in zip(tgt_feats, target_translations)]
+    if anchors:
+        src_feats = [f + g for f, g in zip(src_feats, document_anchor_features(source_sentences, target_sentences))]
+        tgt_feats = [f + g for f, g in zip(tgt_feats, document_anchor_features(target_sentences, source_sentences))]
+    x, y = _vectorize(src_feats, tgt_feats)
+    chance, match = _estimate_similarity(x, y)
+    lx = np.array([len(s) for s in source_sentences], dtype=float)
+    ly = np.array([len(s) for s in target_sentences], dtype=float)
+    params = AlignParams(
+        ratio=float(ly.sum() / lx.sum()) if lx.sum() > 0 and ly.sum() > 0 else 1.0,
+        variance=LENGTH_VARIANCE,
+        tau=(chance + match) / 2,
+        lexical_weight=2 * lexical_weight / (match - chance) if match > chance else 0.0,
+        paragraph_weight=paragraph_weight,
+        log_priors={t: math.log(p) for t, p in BEAD_PRIORS.items()},
+    )
+    max_run = max(max(t) for t in types)
+    path = _search(_Side(x, lx, source_paragraphs, max_run), _Side(y, ly, target_paragraphs, max_run), types, params)
+    beads = []
+    i = j = 0
+    for a, b, cost in path:
+        beads.append(Bead(tuple(range(i, i + a)), tuple(range(j, j + b)), math.exp(-max(cost, 0.0))))
+        i, j = i + a, j + b
+    return beads
+
+
+# -- bead files and scoring ------------------------------------------------------------------------
+def read_beads(text: str) -> list[Bead]:
+    """Beads from the standard format, one per line: ``[0]:[0]``, ``[3, 4]:[5]``, ``[]:[8]``."""
+    return [Bead.from_string(line) for line in text.splitlines() if line.strip()]
+
+
+def _bead_counts(gold: Sequence[Bead], test: Sequence[Bead]) -> tuple[int, int, int, int]:
+    """(strict hits, strict misses, lax hits, lax misses) of ``test`` beads against ``gold``.
+
+    Strict: the bead is a gold bead. Lax: it shares a source sentence with a gold bead whose target
+    side shares a target sentence with it (so a test bead with an empty side is never a lax hit unless
+    it is a strict one). Beads empty on both sides are ignored.
+    """
+    gold_set = {(b.source, b.target) for b in gold if b.source or b.target}
+    test_set = {(b.source, b.target) for b in test if b.source or b.target}
+    gold_targets_of: dict[int, set[int]] = {}
+    for s, t in gold_set:
+        for i in s:
+            gold_targets_of.setdefault(i, set()).update(t)
+    strict_hit = strict_miss = lax_hit = lax_miss = 0
+    for s, t in test_set:
+        if (s, t) in gold_set:
+            strict_hit += 1
+            lax_hit += 1
+            continue
+        strict_miss += 1
+        linked = set().union(*(gold_targets_of.get(i, set()) for i in s)) if s else set()
+        if linked & set(t):
+            lax_hit += 1
+        else:
+            lax_miss += 1
+    return strict_hit, strict_miss, lax_hit, lax_miss
+
+
+def alignment_scores(gold: Sequence[Bead], test: Sequence[Bead]) -> dict[str, float]:
+    """Strict and lax precision, recall and F1, exactly as Vecalign's ``score.py`` computes them.
+
+    Precision is over all test beads; recall swaps the roles and drops beads with an empty side.
+    """
+    p = _bead_counts(gold, test)
+    full = [lambda beads: [b for b in beads if b.source and b.target]][0]
+    r = _bead_counts(full(test), full(gold))
+
+    def ratio(hit: int, miss: int) -> float:
+        return hit / (hit + miss) if hit + miss else 0.0
+
+    def f1(a: float, b: float) -> float:
+        return 2 * a * b / (a + b) if a + b else 0.0
+
+    out = {
+        "precision_strict": ratio(p[0], p[1]),
+        "recall_strict": ratio(r[0], r[1]),
+        "precision_lax": ratio(p[2], p[3]),
+        "recall_lax": ratio(r[2], r[3]),
+    }
+    out["f1_strict"] = f1(out["precision_strict"], out["recall_strict"])
+    out["f1_lax"] = f1(out["precision_lax"], out["recall_lax"])
+    return out
