@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -64,13 +65,16 @@ LENGTH_VARIANCE = 6.8
 #: Nats of lexical evidence for a 1-1 bead as similar as a typical translation pair.
 LEXICAL_WEIGHT = 3.0
 #: Nats against a bead that spans a paragraph boundary (when paragraphs are given).
-PARAGRAPH_WEIGHT = 2.0
+PARAGRAPH_WEIGHT = 5.0
 #: Largest table (cells) aligned in one go; larger documents are aligned coarse-to-fine.
 FULL_TABLE_CELLS = 300_000
 #: Sentences searched on either side of the projected coarse path.
 BAND_MARGIN = 8
 #: Hashed feature dimensions: dense vectors keep the dot products in BLAS.
 MAX_DIMENSIONS = 2048
+#: Anchor kinds (numbers, names, Latin tokens) that count against a bead when only one side has them.
+PRIVATE_ANCHORS = ("#", "n:", "w:")
+PRIVATE_DIMENSIONS = 64
 #: Bead types searched at the coarse levels, where only the band matters.
 COARSE_TYPES = ((1, 1), (1, 0), (0, 1), (1, 2), (2, 1))
 
@@ -104,7 +108,13 @@ def text_features(text: str, n: int = 3) -> list[str]:
 def _vectorize(
     source_feats: Sequence[Sequence[str]], target_feats: Sequence[Sequence[str]]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Sublinear tf-idf vectors over the features both sides share (no other feature can match)."""
+    """Sublinear tf-idf vectors over the features both sides share, plus a block for private anchors.
+
+    Only shared features can match. Anchors found on one side only (a number or name that the other
+    document never mentions) are kept in a separate block of dimensions that the other side leaves at
+    zero: they match nothing but lower the cosine of any bead that contains them, which is how an added
+    or dropped sentence about something new shows even without a translation model.
+    """
     df: dict[str, list[int]] = {}
     for side, feats_list in enumerate((source_feats, target_feats)):
         for feats in feats_list:
@@ -114,20 +124,22 @@ def _vectorize(
     dims = max(1, min(MAX_DIMENSIONS, len(shared)))
     column = {f: k % dims for k, f in enumerate(shared)}
     total = len(source_feats) + len(target_feats)
-    idf = {f: math.log(total / sum(df[f])) + 1.0 for f in shared}
 
-    def matrix(feats_list: Sequence[Sequence[str]]) -> np.ndarray:
-        out = np.zeros((len(feats_list), dims))
+    def matrix(feats_list: Sequence[Sequence[str]], private_offset: int) -> np.ndarray:
+        out = np.zeros((len(feats_list), dims + 2 * PRIVATE_DIMENSIONS))
         for row, feats in enumerate(feats_list):
             counts: dict[str, int] = {}
             for f in feats:
-                if f in column:
-                    counts[f] = counts.get(f, 0) + 1
+                counts[f] = counts.get(f, 0) + 1
             for f, tf in counts.items():
-                out[row, column[f]] += (1.0 + math.log(tf)) * idf[f]
+                weight = (1.0 + math.log(tf)) * (math.log(total / sum(df[f])) + 1.0)
+                if f in column:
+                    out[row, column[f]] += weight
+                elif f.startswith(PRIVATE_ANCHORS):
+                    out[row, dims + private_offset + zlib.crc32(f.encode()) % PRIVATE_DIMENSIONS] += weight
         return out
 
-    return matrix(source_feats), matrix(target_feats)
+    return matrix(source_feats, 0), matrix(target_feats, PRIVATE_DIMENSIONS)
 
 
 def _estimate_similarity(x: np.ndarray, y: np.ndarray, samples: int = 300, seed: int = 0) -> tuple[float, float]:

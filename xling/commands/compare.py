@@ -1,0 +1,53 @@
+"""``xling compare SOURCE TARGET``: align an article with a translation of it and report the differences."""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", help="the original article (UTF-8 text file, - for standard input)")
+    parser.add_argument("target", help="its translation (UTF-8 text file)")
+    parser.add_argument("--model", help="translation model used to compare words: hub id or directory, or "
+                        "'none' to align on lengths and anchors only (default: $XLING_MODEL or opus-mt-ar-en)")
+    parser.add_argument("--backend", choices=["transformers", "ct2"], help="inference engine for --model")
+    parser.add_argument("--source-lang", default="ar", help="language of SOURCE (default ar)")
+    parser.add_argument("--target-lang", default="en", help="language of TARGET (default en)")
+    parser.add_argument("--json", action="store_true", help="print the whole document as JSON")
+    parser.add_argument("--width", type=int, default=100, help="report width in characters (default 100)")
+
+
+def report(doc, width: int = 100) -> str:
+    """A readable two-column report: one row per bead (source | target), then the issues."""
+    col = max(20, (width - 16) // 2)
+    lines = [f"{'bead':<14}  {doc.source.lang:<{col}}  {doc.target.lang}"]
+    for bead in doc.alignment:
+        left = textwrap.wrap(" ".join(doc.source.sentence_text(i) for i in bead.source), col) or ["—"]
+        right = textwrap.wrap(" ".join(doc.target.sentence_text(j) for j in bead.target), col) or ["—"]
+        label = bead.to_string()
+        for k in range(max(len(left), len(right))):
+            a = left[k] if k < len(left) else ""
+            b = right[k] if k < len(right) else ""
+            lines.append(f"{label if k == 0 else '':<14}  {a:<{col}}  {b}")
+    lines.append("")
+    lines.append(f"{len(doc.issues)} issue(s)")
+    for issue in doc.issues:
+        lines.append(f"  {issue.severity:<7} {issue.code}: {issue.message}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from xling.compare import compare
+    from xling.textio import read_text
+
+    doc = compare(
+        read_text(args.source),
+        read_text(args.target),
+        model=args.model,
+        backend=args.backend,
+        source_lang=args.source_lang,
+        target_lang=args.target_lang,
+    )
+    print(doc.to_json() if args.json else report(doc, args.width))
+    return 0
