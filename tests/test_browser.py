@@ -148,9 +148,9 @@ def test_compare_colours_entities_alike_on_both_sides(page, seed_text, seed_engl
     shot = os.environ.get("XLING_README_SCREENSHOT")
     page.mouse.move(0, 0)
     if shot:
-        page.set_viewport_size({"width": 1200, "height": 1000})
-        page.locator(f'{view} .xl-src .xl-s[data-s="3"]').hover()
-        page.locator(view).scroll_into_view_if_needed()
+        page.set_viewport_size({"width": 1280, "height": 1000})
+        page.evaluate(f"() => document.querySelector('{view}').scrollIntoView()")
+        page.locator(f'{view} .xl-tgt .xl-s[data-s="1"]').hover()
         _save_small(page.screenshot(type="png", clip=_clip(page, view, 1000)), Path(shot))
     page.screenshot(path=str(tmp_path / "compare.png"))
     assert not page.outside_requests and not page.dialogs

@@ -472,7 +472,7 @@ VIEW_CSS = """
   text-underline-offset: 4px; background: #fff4e6; color: #1f2328; }
 .xl-key { padding: 0 .4em; border-radius: 3px; }
 .xl-e { color: #1f2328; border-radius: 3px; padding: 0 1px; }
-.xl-e.is-lit { outline: 2px solid #1f2328; }
+.xl-e.is-lit { outline: 1.5px solid #343a40; outline-offset: 1px; }
 .xl-i.is-flagged { background: var(--xl-flag); box-shadow: inset 0 -2px 0 #e03131; color: #1f2328; }
 .xl-ctl { display: inline-block; unicode-bidi: isolate; direction: ltr; font: 600 .65em ui-monospace, monospace;
   padding: 0 .25em; margin: 0 1px; border: 1px solid #e03131; border-radius: 3px; color: #c92a2a;

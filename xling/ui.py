@@ -39,6 +39,7 @@ SEED_NAME = "000_669c3c74050fa7e2.txt"
 
 PAGE_CSS = VIEW_CSS + """
 .xl-rtl textarea { font-family: %s; font-size: 1.1em; line-height: 1.8; }
+.gradio-container { max-width: 1440px !important; }
 .xl-title h1 { margin-bottom: 0; } .xl-title p { margin-top: .2em; opacity: .8; }
 """ % ", ".join(f'"{f}"' if " " in f else f for f in ARABIC_FONTS)
 
@@ -168,7 +169,7 @@ def build_demo(
         check(source, "The Arabic text")
         check(target, "The English text")
         use_model = bool(use_model) and engine.error is None
-        return compare(source, target, model=engine.model if use_model else "none")
+        return compare(source, target, model=engine.model if use_model else "none", backend=options.get("backend"))
 
     # -- UI events: stream HTML into the view, then offer the downloads ----------------------------
     def translate_view(text: str, beam_size: float, progress: gr.Progress = gr.Progress()) -> Iterator[tuple]:
