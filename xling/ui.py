@@ -134,6 +134,7 @@ def build_demo(
     device: str | None = None,
     compute_type: str | None = None,
     source_lang: str | None = None,
+    beam_size: int = 4,
     preload: bool = True,
     max_chars: int = MAX_CHARS,
 ) -> gr.Blocks:
@@ -234,7 +235,7 @@ def build_demo(
             with gr.Accordion("Model options", open=False):
                 gr.Textbox(value=engine.name, label="Model", interactive=False,
                            info="Set at launch: --model DIR or hub id (or $XLING_MODEL).")
-                beam = gr.Slider(1, MAX_BEAM, value=4, step=1, label="Beam size", info="1 = greedy (fastest); 4 = default")
+                beam = gr.Slider(1, MAX_BEAM, value=beam_size, step=1, label="Beam size", info="1 = greedy (fastest); 4 = default")
             with gr.Row():
                 translate_button = gr.Button("Translate", variant="primary", interactive=engine.error is None)
                 stop_button = gr.Button("Stop", variant="stop")

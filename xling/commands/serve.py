@@ -24,6 +24,6 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as err:
         raise InputError(str(err)) from None
     demo = ui.build_demo(args.model, backend=args.backend, device=args.device, compute_type=args.compute_type,
-                         source_lang=args.source_lang)
+                         source_lang=args.source_lang, beam_size=args.beam_size)
     ui.launch(demo, host=args.host, port=args.port, auth=auth)
     return 0
