@@ -64,6 +64,8 @@ BEAD_PRIORS: dict[tuple[int, int], float] = {
 LENGTH_VARIANCE = 6.8
 #: Nats of lexical evidence for a 1-1 bead as similar as a typical translation pair.
 LEXICAL_WEIGHT = 3.0
+#: Lexical evidence saturates at this many times LEXICAL_WEIGHT (either way).
+EVIDENCE_CAP = 2.0
 #: Nats against a bead that spans a paragraph boundary (when paragraphs are given).
 PARAGRAPH_WEIGHT = 5.0
 #: Largest table (cells) aligned in one go; larger documents are aligned coarse-to-fine.
@@ -87,6 +89,7 @@ class AlignParams:
     variance: float
     tau: float  # cosine at which a pair is as likely a translation as chance
     lexical_weight: float  # nats per unit of cosine
+    evidence: float  # nats of evidence for a typical translation pair
     paragraph_weight: float
     log_priors: dict[tuple[int, int], float]
 
@@ -304,7 +307,9 @@ def _bead_cost(
     if not (cost - kappa * max(0.0, 1.0 - tau) * size < bound).any():
         return cost
     cos, informative = table.cosine(p, i, i, -b, 0, len(j))
-    cost -= np.where(informative, kappa * (cos - tau), 0.0) * size
+    # evidence saturates: no similarity makes a pair more than EVIDENCE_CAP times as sure as a typical one
+    cap = EVIDENCE_CAP * params.evidence
+    cost -= np.where(informative, np.clip(kappa * (cos - tau), -cap, cap), 0.0) * size
     # every sentence of a merged side must look related to the other side, or pay as an unmatched one would
     members = [(p, i, k - b, k - b + 1) for k in range(b)] if b > 1 else []
     members += [(p + k, p + k + 1, -b, 0) for k in range(a)] if a > 1 else []
@@ -313,8 +318,8 @@ def _bead_cost(
             break
         cost -= table.member_penalty(key, i, len(j), kappa, tau)
     if params.paragraph_weight and (src.has_paragraphs or tgt.has_paragraphs):
-        crossing = src.crosses_paragraph(p, i) | tgt.crosses_paragraph(j - b, j)
-        cost += params.paragraph_weight * crossing
+        # each side's paragraph boundary is evidence of its own
+        cost += params.paragraph_weight * (src.crosses_paragraph(p, i) + tgt.crosses_paragraph(j - b, j))
     return cost
 
 
@@ -466,6 +471,7 @@ def align(
         variance=LENGTH_VARIANCE,
         tau=(chance + match) / 2,
         lexical_weight=2 * lexical_weight / (match - chance) if match > chance else 0.0,
+        evidence=lexical_weight,
         paragraph_weight=paragraph_weight,
         log_priors={t: math.log(p) for t, p in BEAD_PRIORS.items()},
     )

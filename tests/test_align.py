@@ -1,0 +1,159 @@
+"""The sentence aligner: bead invariants (hypothesis), anchors, recovery of known edits, scoring, CLI."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xling.align import BEAD_PRIORS, align, alignment_scores, length_cost, read_beads, text_features
+from xling.anchors import arabic_skeletons, numbers, skeleton
+from xling.document import Bead
+
+WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma".split()
+
+
+def check_cover(beads: list[Bead], n: int, m: int) -> None:
+    """Every sentence in exactly one bead, in order, no bead empty on both sides, allowed sizes only."""
+    i = j = 0
+    for bead in beads:
+        assert bead.source or bead.target
+        assert bead.source == tuple(range(i, i + len(bead.source)))
+        assert bead.target == tuple(range(j, j + len(bead.target)))
+        assert (len(bead.source), len(bead.target)) in BEAD_PRIORS
+        assert 0.0 <= bead.score <= 1.0
+        i += len(bead.source)
+        j += len(bead.target)
+    assert (i, j) == (n, m)
+
+
+sentence = st.text(alphabet=st.sampled_from("abc xyz 0123.,?«»\"بتثن"), max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(sentence, max_size=12), st.lists(sentence, max_size=12), st.booleans())
+def test_beads_cover_both_sides_monotonically(source, target, with_mt):
+    translations = [s[::-1] for s in source] if with_mt else None
+    check_cover(align(source, target, source_translations=translations), len(source), len(target))
+
+
+@pytest.mark.parametrize("n,m", [(0, 0), (0, 3), (3, 0), (1, 1), (1, 5), (5, 1)])
+def test_edge_sizes(n, m):
+    beads = align(["Sentence %d here." % i for i in range(n)], ["Phrase %d ici." % j for j in range(m)])
+    check_cover(beads, n, m)
+    if n == 0 or m == 0:
+        assert len(beads) == n + m
+
+
+def synthetic(n: int, seed: int = 0) -> list[str]:
+    rnd = random.Random(seed)
+    return [" ".join(rnd.choice(WORDS) for _ in range(rnd.randint(4, 30))) + f" {rnd.randint(10, 9999)}." for _ in range(n)]
+
+
+def test_recovers_merges_deletions_and_insertions_model_free():
+    source = synthetic(60, seed=1)
+    target = list(source)
+    target[10:12] = [target[10] + " " + target[11]]  # 2-1 at source 10-11
+    del target[30]  # source 31 dropped (index shifted by the merge)
+    target.insert(40, "Completely new material 424242 that the source never had, told at some length here.")
+    beads = {b.to_string() for b in align(source, target)}
+    assert "[10, 11]:[10]" in beads
+    assert "[31]:[]" in beads
+    assert "[]:[40]" in beads
+    assert "[0]:[0]" in beads and "[59]:[58]" in beads
+
+
+def test_lexical_similarity_beats_misleading_lengths():
+    """With translations the aligner follows content, not length: swapping in a same-length wrong
+    sentence is detected as a deletion plus an insertion."""
+    source = ["the cat sat on the mat", "dogs bark at night loudly", "birds sing in the morning"]
+    target = ["the cat sat on the mat", "fish swim in cold waters", "dogs bark at night loudly", "birds sing in the morning"]
+    beads = [b.to_string() for b in align(source, target, source_translations=source)]
+    assert beads == ["[0]:[0]", "[]:[1]", "[1]:[2]", "[2]:[3]"]
+
+
+def test_paragraph_evidence_keeps_beads_inside_paragraphs():
+    source = ["One two three four.", "Five six seven eight nine ten."]
+    target = ["One two three four five six.", "Seven eight nine ten."]
+    free = align(source, target)
+    bound = align(source, target, source_paragraphs=[0, 1], target_paragraphs=[0, 1])
+    check_cover(bound, 2, 2)
+    assert [b.to_string() for b in bound] == ["[0]:[0]", "[1]:[1]"]
+    assert free  # without paragraphs any answer is allowed; with them beads stay inside
+
+
+def test_long_documents_take_the_coarse_to_fine_path(monkeypatch):
+    import xling.align
+
+    monkeypatch.setattr(xling.align, "FULL_TABLE_CELLS", 2_000)  # force two coarse levels
+    source = synthetic(200, seed=3)
+    target = list(source)
+    del target[100]
+    beads = align(source, target)
+    check_cover(beads, 200, 199)
+    assert "[100]:[]" in {b.to_string() for b in beads}
+    assert sum(1 for b in beads if len(b.source) == len(b.target) == 1) >= 195
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="source_translations has 1 items for 2"):
+        align(["a", "b"], ["c"], source_translations=["x"])
+    with pytest.raises(ValueError, match="target_paragraphs"):
+        align(["a"], ["c"], target_paragraphs=[0, 1])
+    with pytest.raises(ValueError, match="bead_types"):
+        align(["a"], ["c"], bead_types=[(1, 1)])
+
+
+def test_anchors():
+    assert numbers("في عام ٢٠٢١ بلغ ١٬٥٠٠ و۳٫۵") == ["2021", "1500", "35"]
+    assert numbers("1,500 and 1.500 and 3.5") == ["1500", "1500", "35"]
+    assert skeleton("Putin") == skeleton("بوتين") == "BTN"
+    assert skeleton("Ushakov") == skeleton("أوشاكوف")
+    assert "KRMLN" in arabic_skeletons("الكرملين") and skeleton("Kremlin") == "KRMLN"
+    assert "BTN" in arabic_skeletons("وبوتين")
+
+
+def test_length_cost_is_smallest_at_the_expected_ratio():
+    import numpy as np
+
+    costs = length_cost(np.array([100.0, 100.0, 100.0]), np.array([120.0, 100.0, 200.0]), 1.2, 6.8)
+    assert costs[0] < 0.01 and costs[0] < costs[1] < costs[2]
+    assert np.isfinite(length_cost(np.array([1.0]), np.array([5000.0]), 1.0, 6.8)).all()
+
+
+def test_text_features_normalize_digits_and_case():
+    assert set(text_features("Année ٢٠٢١")) == set(text_features("année 2021"))
+
+
+def test_scores_match_vecalign_definition():
+    gold = read_beads("[0]:[0]\n[1, 2]:[1]\n[]:[2]\n[3]:[3, 4]\n")
+    assert alignment_scores(gold, gold)["f1_strict"] == 1.0
+    test = read_beads("[0]:[0]\n[1]:[1]\n[2]:[]\n[]:[2]\n[3]:[3]\n[]:[4]\n")
+    s = alignment_scores(gold, test)
+    # precision over 6 test beads: strict hits [0]:[0] and []:[2]; lax also [1]:[1] and [3]:[3]
+    assert s["precision_strict"] == pytest.approx(2 / 6)
+    assert s["precision_lax"] == pytest.approx(4 / 6)
+    # recall over the 3 gold beads with two sides, against test beads with two sides
+    assert s["recall_strict"] == pytest.approx(1 / 3)
+    assert s["recall_lax"] == pytest.approx(3 / 3)
+
+
+def test_align_command(tmp_path, capsys):
+    from xling.cli import main
+
+    src = tmp_path / "s.txt"
+    tgt = tmp_path / "t.txt"
+    mt = tmp_path / "mt.txt"
+    src.write_text("Der Berg ist 8848 m hoch.\nWir stiegen auf.\n", encoding="utf-8")
+    tgt.write_text("La montagne a 8848 m.\nNous sommes montés.\nFin.\n", encoding="utf-8")
+    mt.write_text("La montagne est haute de 8848 m.\nNous sommes montés.\n", encoding="utf-8")
+    assert main(["align", str(src), str(tgt), "--presegmented", "--source-translation", str(mt)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    check_cover([Bead.from_string(line) for line in lines], 2, 3)
+    assert lines[0] == "[0]:[0]"
+    bad = tmp_path / "bad.txt"
+    bad.write_text("only one line\n", encoding="utf-8")
+    assert main(["align", str(src), str(tgt), "--presegmented", "--source-translation", str(tgt)]) == 2
+    assert "line-parallel" in capsys.readouterr().err
