@@ -466,14 +466,15 @@ VIEW_CSS = """
 .xl-pending { color: var(--body-text-color-subdued, #888); font-style: italic; }
 .xl-s { border-radius: 3px; cursor: pointer; transition: background-color .12s; }
 .xl-s:hover, .xl-s:focus { outline: none; }
-.xl-s.is-active { background: var(--xl-active); box-shadow: 0 0 0 2px var(--xl-active); color: #1f2328; }
+.xl-doc .xl-s.is-active { background: var(--xl-active); box-shadow: 0 0 0 2px var(--xl-active); color: #1f2328; }
 .xl-s.is-pinned { box-shadow: 0 0 0 2px var(--xl-active-line); }
-.xl-omission, .xl-addition { text-decoration: underline wavy #e8590c; text-decoration-thickness: 1px;
+.xl-doc .xl-omission, .xl-doc .xl-addition { text-decoration: underline wavy #e8590c; text-decoration-thickness: 1px;
   text-underline-offset: 4px; background: #fff4e6; color: #1f2328; }
 .xl-key { padding: 0 .4em; border-radius: 3px; }
-.xl-e { color: #1f2328; border-radius: 3px; padding: 0 1px; }
+.xl-doc bdi, .xl-doc .xl-i { color: inherit; }
+.xl-doc .xl-e { color: #1f2328; border-radius: 3px; padding: 0 1px; }
 .xl-e.is-lit { outline: 1.5px solid #343a40; outline-offset: 1px; }
-.xl-i.is-flagged { background: var(--xl-flag); box-shadow: inset 0 -2px 0 #e03131; color: #1f2328; }
+.xl-doc .xl-i.is-flagged { background: var(--xl-flag); box-shadow: inset 0 -2px 0 #e03131; color: #1f2328; }
 .xl-ctl { display: inline-block; unicode-bidi: isolate; direction: ltr; font: 600 .65em ui-monospace, monospace;
   padding: 0 .25em; margin: 0 1px; border: 1px solid #e03131; border-radius: 3px; color: #c92a2a;
   vertical-align: middle; }
