@@ -162,7 +162,7 @@ def _estimate_similarity(x: np.ndarray, y: np.ndarray, samples: int = 300, seed:
     chance = float(np.einsum("ij,ij->i", xu[pi], yu[pj]).mean())
     if len(rows) > samples:
         rows = np.sort(rng.choice(rows, samples, replace=False))
-    reach = 50 + abs(n - m)
+    reach = 20 + abs(n - m) // 4
     best = []
     for chunk in np.array_split(rows, max(1, len(rows) // 32)):
         centres = (chunk * m) // n
@@ -226,20 +226,17 @@ class _Side:
 
 
 class _Table:
-    """Prefix dot products E[i, j] = (x_0 + ... + x_{i-1}) . (y_0 + ... + y_{j-1}) over a band.
+    """Prefix dot products ``E[i, j] = (x_0 + ... + x_{i-1}) . (y_0 + ... + y_{j-1})`` over a band.
 
-    Row i is stored for columns lo[i] .. lo[i] + width - 1 (plus NaN padding), wide enough to hold
-    the corners of every bead that ends in the band, so the dot product of any block of sentences is
-    four slices. Rows are processed for all their columns at once: ``shift`` offsets the columns.
+    Row i holds columns lo[i] .. lo[i] + width - 1 (NaN-padded), so the dot product of any block of
+    sentences is four lookups. A DP row gathers rows i - max_a .. i over its columns into one small
+    matrix (:meth:`block`); bead, member and length terms of every bead type then come from a few
+    array operations.
     """
 
-    PAD = 8
-
-    def __init__(self, src: _Side, tgt: _Side, lo: np.ndarray, width: int):
-        self.src, self.tgt, self.lo, self.width, self.m = src, tgt, lo, width, tgt.size
-        self._cache: dict[tuple[int, int, int, int], np.ndarray] = {}
-        self._cache_row = -1
-        n, pad = src.size, self.PAD
+    def __init__(self, src: _Side, tgt: _Side, lo: np.ndarray, width: int, pad: int):
+        self.src, self.tgt, self.lo, self.width, self.pad, self.m = src, tgt, lo, width, pad, tgt.size
+        n = src.size
         padded = np.vstack([tgt.prefix, np.repeat(tgt.prefix[-1:], width, axis=0)])  # past m: repeat m
         self.E = np.full((n + 1, width + 2 * pad), np.nan)
         if (lo == 0).all():
@@ -247,80 +244,36 @@ class _Table:
         else:
             for i in range(n + 1):
                 self.E[i, pad : pad + width] = padded[lo[i] : lo[i] + width] @ src.prefix[i]
-        # target run norms, indexed by column + pad (NaN outside 0..m)
-        self.tnorms = {
-            r: np.concatenate([np.full(pad, np.nan), v, np.full(width + pad, np.nan)]) for r, v in tgt.norms.items()
-        }
+        self.E[:, pad:][:, :width][(lo[:, None] + np.arange(width)[None, :]) > self.m] = np.nan
+        # target run norms by column (index + pad), NaN outside 0..m
+        self.tnorms = np.vstack([
+            np.concatenate([np.full(pad, np.nan), tgt.norms[r], np.full(width + pad, np.nan)])
+            for r in range(1, max(tgt.norms) + 1)
+        ])
 
-    def member_penalty(self, key: tuple[int, int, int, int], i: int, count: int, kappa: float, tau: float) -> np.ndarray:
-        """Evidence (<= 0) that one sentence of a merged side is unrelated to the other side; cached per row
-        because beads of several sizes share their members."""
-        if self._cache_row != i:
-            self._cache, self._cache_row = {}, i
-        if key not in self._cache:
-            c, ok = self.cosine(*key[:2], i, *key[2:], count)
-            self._cache[key] = np.where(ok, np.minimum(0.0, kappa * (c - tau)), 0.0)
-        return self._cache[key]
-
-    def row(self, row: int, i: int, shift: int, count: int) -> np.ndarray:
-        """E[row, j + shift] for the first ``count`` columns j of row i."""
-        d = self.lo[i] + shift - self.lo[row]
-        if -self.PAD <= d and d + count <= self.width + self.PAD:
-            return self.E[row, self.PAD + d : self.PAD + d + count]
-        out = np.full(count, np.nan)
-        src_lo, src_hi = max(0, d), min(self.width, d + count)
-        if src_lo < src_hi:
-            out[src_lo - d : src_hi - d] = self.E[row, self.PAD + src_lo : self.PAD + src_hi]
+    def block(self, i: int, depth: int, left: int, count: int) -> np.ndarray:
+        """G[t, e] = E[i - t, lo[i] - left + e] for t = 0..depth, e = 0..left + count - 1 (NaN if not stored)."""
+        rows = i - np.arange(depth + 1)
+        cols = self.pad + (self.lo[i] - left - self.lo[rows])[:, None] + np.arange(left + count)[None, :]
+        ok = (cols >= 0) & (cols < self.E.shape[1])
+        out = self.E[rows[:, None], np.clip(cols, 0, self.E.shape[1] - 1)]
+        out[~ok] = np.nan
         return out
 
-    def cosine(self, p: int, q: int, i: int, s0: int, s1: int, count: int) -> tuple[np.ndarray, np.ndarray]:
-        """Cosine of source sentences [p, q) with target sentences [j + s0, j + s1) for the first ``count``
-        columns j of row i, and whether both sides have features (a featureless side is no evidence)."""
-        dot = (self.row(q, i, s1, count) - self.row(q, i, s0, count)
-               - self.row(p, i, s1, count) + self.row(p, i, s0, count))
-        start = self.lo[i] + s1 + self.PAD
-        ny = self.tnorms[s1 - s0][start : start + count] if start >= 0 else np.full(count, np.nan)
-        with np.errstate(invalid="ignore"):
-            denom = np.sqrt(self.src.norms[q - p][q] * ny)
-            informative = (denom > 0) & np.isfinite(dot)
-        return np.where(informative, dot / np.where(informative, denom, 1.0), 0.0), informative
+    def target_norms(self, run: np.ndarray | int, start: int, count: int) -> np.ndarray:
+        """|y_{j-run} + ... + y_{j-1}|^2 for the columns j = start .. start + count - 1."""
+        idx = self.pad + start + np.arange(count)
+        ok = idx >= 0
+        out = self.tnorms[np.asarray(run) - 1][..., np.clip(idx, 0, None)] if np.ndim(run) == 0 else \
+            self.tnorms[np.asarray(run)[:, None] - 1, np.clip(idx, 0, None)[None, :]]
+        return np.where(ok, out, np.nan)
 
 
-def _bead_cost(
-    table: _Table, params: AlignParams, i: int, j: np.ndarray, a: int, b: int, bound: np.ndarray
-) -> np.ndarray:
-    """Cost of the bead of source sentences [i-a, i) and target sentences [j-b, j), for every j of row i.
-
-    Columns where the cost cannot get under ``bound`` (what it must beat there) may be left unfinished:
-    the later terms only add, so as soon as no column can win, the rest is skipped.
-    """
-    src, tgt, m = table.src, table.tgt, table.m
-    cost = np.full(len(j), -params.log_priors[(a, b)])
-    if a == 0 or b == 0:
-        return cost
-    p = i - a
-    jc, jb = np.clip(j, 0, m), np.clip(j - b, 0, m)
-    cost += length_cost(np.full(len(j), src.chars[i] - src.chars[p]), tgt.chars[jc] - tgt.chars[jb],
-                        params.ratio, params.variance)
-    kappa, tau = params.lexical_weight, params.tau
-    size = math.sqrt((a + b) / 2)
-    if not (cost - kappa * max(0.0, 1.0 - tau) * size < bound).any():
-        return cost
-    cos, informative = table.cosine(p, i, i, -b, 0, len(j))
-    # evidence saturates: no similarity makes a pair more than EVIDENCE_CAP times as sure as a typical one
-    cap = EVIDENCE_CAP * params.evidence
-    cost -= np.where(informative, np.clip(kappa * (cos - tau), -cap, cap), 0.0) * size
-    # every sentence of a merged side must look related to the other side, or pay as an unmatched one would
-    members = [(p, i, k - b, k - b + 1) for k in range(b)] if b > 1 else []
-    members += [(p + k, p + k + 1, -b, 0) for k in range(a)] if a > 1 else []
-    for key in members:
-        if not (cost < bound).any():
-            break
-        cost -= table.member_penalty(key, i, len(j), kappa, tau)
-    if params.paragraph_weight and (src.has_paragraphs or tgt.has_paragraphs):
-        # each side's paragraph boundary is evidence of its own
-        cost += params.paragraph_weight * (src.crosses_paragraph(p, i) + tgt.crosses_paragraph(j - b, j))
-    return cost
+def _cosines(dot: np.ndarray, norm_x: np.ndarray, norm_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    with np.errstate(invalid="ignore"):
+        denom = np.sqrt(norm_x * norm_y)
+        informative = (denom > 0) & np.isfinite(dot)
+    return np.where(informative, dot / np.where(informative, denom, 1.0), 0.0), informative
 
 
 def _dp(
@@ -333,46 +286,107 @@ def _dp(
 ) -> list[tuple[int, int, float]]:
     """Best monotonic path through the band ``lo[i] <= j <= hi[i]``; returns beads as (a, b, cost).
 
-    Row by row, vectorized over the band's columns; insertions (0-1), which chain along a row, are
-    added by one running minimum.
+    Row by row, vectorized over the band's columns and over bead types; insertions (0-1), which chain
+    along a row, are added by one running minimum.
     """
     n, m = src.size, tgt.size
     max_a = max(a for a, _ in types)
+    max_b = max(b for _, b in types)
     reach = np.array([hi[i : i + max_a + 1].max() for i in range(n + 1)])
     width = int((reach - lo).max()) + 1
-    table = _Table(src, tgt, lo, width)
+    table = _Table(src, tgt, lo, width, pad=max_b + 2)
     score = np.full((n + 1, width), np.inf)
     choice = np.full((n + 1, width), -1, dtype=np.int8)
     bead_cost = np.zeros((n + 1, width))
-    ins = types.index((0, 1))
+    kappa, tau = params.lexical_weight, params.tau
+    cap = EVIDENCE_CAP * params.evidence
+    pairs = [(k, a, b) for k, (a, b) in enumerate(types) if a and b]
+    del_k = types.index((1, 0))
+    ins_k = types.index((0, 1))
+    A = np.array([a for _, a, _ in pairs])
+    B = np.array([b for _, _, b in pairs])
+    K = np.array([k for k, _, _ in pairs])
+    prior = np.array([-params.log_priors[(a, b)] for _, a, b in pairs])[:, None]
+    size = np.sqrt((A + B) / 2.0)[:, None]
+    left = max_b + 1
+    use_paragraphs = params.paragraph_weight and (src.has_paragraphs or tgt.has_paragraphs)
     for i in range(n + 1):
-        count = int(min(hi[i], m) - lo[i] + 1)  # this row's band: columns lo[i] .. lo[i] + count - 1
+        count = int(min(hi[i], m) - lo[i] + 1)
         j = lo[i] + np.arange(count)
         best = np.where(j == 0, 0.0, np.inf) if i == 0 else np.full(count, np.inf)
         best_k = np.full(count, -1, dtype=np.int8)
         best_cost = np.zeros(count)
-        for k, (a, b) in enumerate(types):
-            if a == 0 or a > i:
-                continue
-            k_prev = j - b - lo[i - a]
-            ok = (j - b >= 0) & (k_prev >= 0) & (k_prev < width)
-            if not ok.any():
-                continue
-            prev = np.full(count, np.inf)
-            prev[ok] = score[i - a, k_prev[ok]]
-            with np.errstate(invalid="ignore"):
-                cost = _bead_cost(table, params, i, j, a, b, best - prev)
+        if i >= 1:  # deletion (1-0)
+            k_prev = j - lo[i - 1]
+            ok = k_prev < width
+            cand = np.full(count, np.inf)
+            cand[ok] = score[i - 1, k_prev[ok]] - params.log_priors[(1, 0)]
+            take = cand < best
+            best[take], best_k[take], best_cost[take] = cand[take], del_k, -params.log_priors[(1, 0)]
+        live = A <= i
+        if live.any():
+            a_, b_, k_, pr, sz = A[live], B[live], K[live], prior[live], size[live]
+            depth = int(a_.max())
+            G = table.block(i, depth, left, count)  # (depth+1, left+count)
+            H = G[0][None, :] - G[1:]  # H[a-1]: source run [i-a, i) with target prefixes
+            cols = left + np.arange(count)
+            # bead cosines
+            Ha = H[a_ - 1]
+            dot = Ha[:, cols] - np.take_along_axis(Ha, cols[None, :] - b_[:, None], axis=1)
+            nx = np.array([src.norms[a][i] for a in a_])[:, None]
+            ny = table.target_norms(b_, lo[i], count)
+            cos, informative = _cosines(dot, nx, ny)
+            evidence = np.where(informative, np.clip(kappa * (cos - tau), -cap, cap), 0.0) * sz
+            lx = (src.chars[i] - src.chars[i - a_])[:, None]
+            jc = np.clip(j, 0, m)
+            ly = tgt.chars[jc][None, :] - tgt.chars[np.clip(j[None, :] - b_[:, None], 0, m)]
+            cost = pr + length_cost(lx, ly, params.ratio, params.variance) - evidence
+            # members of merged sides: each must look related to the other side
+            # target member: single target [c-1, c) against source run [i-a, i)
+            nx_all = np.array([src.norms[a][i] for a in range(1, depth + 1)])[:, None]
+            ny1 = table.target_norms(1, lo[i] - left, left + count)[None, :]
+            dot_t = np.full_like(H, np.nan)
+            dot_t[:, 1:] = H[:, 1:] - H[:, :-1]
+            ct, okt = _cosines(dot_t, nx_all, ny1)
+            pen_t = np.where(okt, np.minimum(0.0, kappa * (ct - tau)), 0.0)
+            cum_t = np.cumsum(pen_t, axis=1)
+            rows_t = cum_t[a_ - 1]
+            member_t = rows_t[:, cols] - np.take_along_axis(rows_t, cols[None, :] - b_[:, None], axis=1)
+            cost -= np.where(b_[:, None] > 1, member_t, 0.0)
+            # source member: single source i-t (t = 1..depth) against target run [j-b, j)
+            Ks = G[:-1] - G[1:]  # Ks[t-1]: source sentence i-t with target prefixes
+            nx1 = np.array([src.norms[1][i - t + 1] for t in range(1, depth + 1)])[:, None]
+            for b in np.unique(b_[a_ > 1]):
+                dot_s = Ks[:, cols] - Ks[:, cols - b]
+                cs, oks = _cosines(dot_s, nx1, table.target_norms(int(b), lo[i], count)[None, :])
+                cum_s = np.cumsum(np.where(oks, np.minimum(0.0, kappa * (cs - tau)), 0.0), axis=0)
+                sel = (b_ == b) & (a_ > 1)
+                cost[sel] -= cum_s[a_[sel] - 1]
+            if use_paragraphs:
+                cross = src.crosses_paragraph(i - a_, i)[:, None].astype(float)
+                cross = cross + tgt.crosses_paragraph(j[None, :] - b_[:, None], j[None, :])
+                cost += params.paragraph_weight * cross
+            # previous cells
+            k_prev = j[None, :] - b_[:, None] - lo[i - a_][:, None]
+            ok = (j[None, :] - b_[:, None] >= 0) & (k_prev >= 0) & (k_prev < width)
+            prev = np.full(cost.shape, np.inf)
+            rr = np.broadcast_to((i - a_)[:, None], cost.shape)
+            prev[ok] = score[rr[ok], k_prev[ok]]
             total = prev + cost
             total[~np.isfinite(total)] = np.inf
-            better = total < best
-            best[better], best_k[better], best_cost[better] = total[better], k, cost[better]
+            pick = np.argmin(total, axis=0)
+            cand = total[pick, np.arange(count)]
+            take = cand < best
+            best[take] = cand[take]
+            best_k[take] = k_[pick[take]]
+            best_cost[take] = cost[pick[take], np.nonzero(take)[0]]
         # insertions chain along the row: best[c] = min(best[c], best[c-1] + step)
         step = -params.log_priors[(0, 1)]
         offsets = step * np.arange(count)
         scanned = np.minimum.accumulate(best - offsets) + offsets
         took = scanned < best - 1e-9
         best = np.where(took, scanned, best)
-        best_k[took] = ins
+        best_k[took] = ins_k
         best_cost[took] = step
         score[i, :count], choice[i, :count], bead_cost[i, :count] = best, best_k, best_cost
     beads: list[tuple[int, int, float]] = []
@@ -388,23 +402,26 @@ def _dp(
     return beads
 
 
-def _search(
-    src: _Side, tgt: _Side, types: Sequence[tuple[int, int]], params: AlignParams, margin: int = BAND_MARGIN
-) -> list[tuple[int, int, float]]:
-    """The whole table when small, otherwise coarse-to-fine within a band around the coarse path."""
+def _search(src: _Side, tgt: _Side, types: Sequence[tuple[int, int]], params: AlignParams) -> list[tuple[int, int, float]]:
+    """The whole table when small; otherwise align a coarser copy (neighbouring sentences summed, halving
+    until the table is a quarter of the full-table size) and search a band around its path."""
     n, m = src.size, tgt.size
     if (n + 1) * (m + 1) <= FULL_TABLE_CELLS or min(n, m) < 8:
         return _dp(src, tgt, np.zeros(n + 1, dtype=int), np.full(n + 1, m), types, params)
     max_run = max(max(t) for t in types)
-    coarse = _search(src.coarsen(max_run), tgt.coarsen(max_run), COARSE_TYPES, params, margin)
+    coarse_src, coarse_tgt, factor = src, tgt, 1
+    while (coarse_src.size + 1) * (coarse_tgt.size + 1) > FULL_TABLE_CELLS // 4 and min(coarse_src.size, coarse_tgt.size) >= 16:
+        coarse_src, coarse_tgt, factor = coarse_src.coarsen(max_run), coarse_tgt.coarsen(max_run), factor * 2
+    coarse = _search(coarse_src, coarse_tgt, COARSE_TYPES, params)
+    margin = max(BAND_MARGIN, factor + 2)
     lo = np.full(n + 1, m)
     hi = np.zeros(n + 1, dtype=int)
     i0 = j0 = 0
     for a, b, _ in coarse:
         i1, j1 = i0 + a, j0 + b
-        r0, r1 = min(2 * i0, n), min(2 * i1, n)
-        lo[r0 : r1 + 1] = np.minimum(lo[r0 : r1 + 1], min(2 * j0, m))
-        hi[r0 : r1 + 1] = np.maximum(hi[r0 : r1 + 1], min(2 * j1, m))
+        r0, r1 = min(factor * i0, n), min(factor * i1, n)
+        lo[r0 : r1 + 1] = np.minimum(lo[r0 : r1 + 1], min(factor * j0, m))
+        hi[r0 : r1 + 1] = np.maximum(hi[r0 : r1 + 1], min(factor * j1, m))
         i0, j0 = i1, j1
     lo = np.maximum(0, np.minimum.accumulate(lo[::-1])[::-1] - margin)
     hi = np.minimum(m, np.maximum.accumulate(hi) + margin)
