@@ -72,7 +72,7 @@ def test_greedy_tokens_match_transformers(marian, ct2_fp32, sentences, force_len
 
 
 def test_beam_search_matches_transformers_tokens_and_scores(marian, ct2_fp32, sentences):
-    options = SHORT.replace(beam_size=4)
+    options = SHORT.replace(beam_size=4, return_scores=True)
     expected = marian.translate(sentences, options)
     got = ct2_fp32.translate(sentences, options)
     assert [h.tokens for h in got] == [h.tokens for h in expected]

@@ -50,7 +50,7 @@ class MarianBackend(Backend):
             "do_sample": False,
             "no_repeat_ngram_size": options.no_repeat_ngram_size,
             "return_dict_in_generate": True,
-            "output_scores": options.beam_size > 1,
+            "output_scores": options.return_scores and options.beam_size > 1,
         }
         if options.force_length:
             kwargs["min_new_tokens"] = max_new
@@ -76,11 +76,19 @@ class MarianBackend(Backend):
         return [i for i in ids if i != self.pad_id]
 
     def _cross_attention(self, source_ids: Any, target_ids: list[int]) -> tuple[tuple[float, ...], ...]:
-        """Last decoder layer's cross-attention, averaged over heads, by teacher forcing the output."""
+        """Last decoder layer's cross-attention, averaged over heads, by teacher forcing the output.
+
+        SDPA attention returns no weights, so this one pass runs with eager attention.
+        """
         torch = self._torch
         start = self.net.config.decoder_start_token_id
         decoder_ids = torch.tensor([[start, *target_ids]], device=self.device)
-        with torch.inference_mode():
-            out = self.net(input_ids=source_ids, decoder_input_ids=decoder_ids, output_attentions=True)
+        implementation = self.net.config._attn_implementation
+        self.net.set_attn_implementation("eager")
+        try:
+            with torch.inference_mode():
+                out = self.net(input_ids=source_ids, decoder_input_ids=decoder_ids, output_attentions=True)
+        finally:
+            self.net.set_attn_implementation(implementation)
         weights = out.cross_attentions[-1][0].mean(dim=0)[1:]  # (target, source), predicting each target token
         return tuple(tuple(float(x) for x in row) for row in weights.tolist())
