@@ -66,6 +66,8 @@ LENGTH_VARIANCE = 6.8
 LEXICAL_WEIGHT = 3.0
 #: Lexical evidence saturates at this many times LEXICAL_WEIGHT (either way).
 EVIDENCE_CAP = 2.0
+#: Lexical evidence of a bead grows with (sentences / 2) ** SIZE_EXPONENT: a merged bead is more text.
+SIZE_EXPONENT = 0.5
 #: Nats against a bead that spans a paragraph boundary (when paragraphs are given).
 PARAGRAPH_WEIGHT = 5.0
 #: Largest table (cells) aligned in one go; larger documents are aligned coarse-to-fine.
@@ -307,7 +309,7 @@ def _dp(
     B = np.array([b for _, _, b in pairs])
     K = np.array([k for k, _, _ in pairs])
     prior = np.array([-params.log_priors[(a, b)] for _, a, b in pairs])[:, None]
-    size = np.sqrt((A + B) / 2.0)[:, None]
+    size = (((A + B) / 2.0) ** SIZE_EXPONENT)[:, None]
     left = max_b + 1
     use_paragraphs = params.paragraph_weight and (src.has_paragraphs or tgt.has_paragraphs)
     for i in range(n + 1):
