@@ -9,7 +9,7 @@ Every bead gets a cost, a negative log-score in nats, made of:
   nothing about a translation;
 * **lexical evidence** (Bleualign's idea, with Vecalign's merged candidates): the cosine between tf-idf
   vectors of the bead's two sides. With ``source_translations`` the source side is its machine
-  translation and the features are words and character trigrams (a chrF-like overlap); model-free
+  translation and the features are words and character 4-grams (a chrF-like overlap); model-free
   anchors (numbers, punctuation, names, cognates; :mod:`xling.anchors`) are always added. A merged side
   is the sum of its sentences' vectors, so any candidate bead is scored from four prefix dot products.
   The evidence is linear in the cosine, calibrated on the two documents themselves: zero halfway
@@ -100,7 +100,7 @@ class AlignParams:
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
-def text_features(text: str, n: int = 3) -> list[str]:
+def text_features(text: str, n: int = 4) -> list[str]:
     """Words and word-internal character n-grams: a chrF-like profile for comparing same-language text."""
     words = _TOKEN.findall(unicodedata.normalize("NFKC", normalize_digits(text)).lower())
     feats = [f"w:{w}" for w in words]
