@@ -8,11 +8,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xling.align import BEAD_PRIORS, align, alignment_scores, length_cost, read_beads, text_features
+from xling.align import (
+    BEAD_PRIORS,
+    align,
+    alignment_scores,
+    length_cost,
+    read_beads,
+    text_features,
+)
 from xling.anchors import arabic_skeletons, numbers, skeleton
 from xling.document import Bead
 
-WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma".split()
+WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma"]
 
 
 def check_cover(beads: list[Bead], n: int, m: int) -> None:
@@ -41,7 +48,7 @@ def test_beads_cover_both_sides_monotonically(source, target, with_mt):
 
 @pytest.mark.parametrize("n,m", [(0, 0), (0, 3), (3, 0), (1, 1), (1, 5), (5, 1)])
 def test_edge_sizes(n, m):
-    beads = align(["Sentence %d here." % i for i in range(n)], ["Phrase %d ici." % j for j in range(m)])
+    beads = align([f"Sentence {i} here." for i in range(n)], [f"Phrase {j} ici." for j in range(m)])
     check_cover(beads, n, m)
     if n == 0 or m == 0:
         assert len(beads) == n + m

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import textwrap
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from xling.document import Document
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--width", type=int, default=100, help="report width in characters (default 100)")
 
 
-def report(doc, width: int = 100) -> str:
+def report(doc: Document, width: int = 100) -> str:
     """A readable two-column report: one row per bead (source | target), then the issues."""
     col = max(20, (width - 16) // 2)
     lines = [f"{'bead':<14}  {doc.source.lang:<{col}}  {doc.target.lang}"]
