@@ -392,7 +392,7 @@ STAGES = {
     "segmentation": ("xling.segment", "segment"),
     "long-sentence splitting": ("xling.segment", "split_long"),
     "model input normalization": ("xling.segment", "model_input"),
-    "alignment": ("xling.align", "align"),
+    "alignment": ("xling.aligner", "align"),
     "entities": ("xling.entities", "link_entities"),
     "name harmonization": ("xling.entities", "harmonize_names"),
     "qa": ("xling.qa", "run_checks"),

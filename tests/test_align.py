@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xling.align import (
+from xling.aligner import (
     BEAD_PRIORS,
     align,
     alignment_scores,
@@ -92,9 +92,9 @@ def test_paragraph_evidence_keeps_beads_inside_paragraphs():
 
 
 def test_long_documents_take_the_coarse_to_fine_path(monkeypatch):
-    import xling.align
+    import xling.aligner
 
-    monkeypatch.setattr(xling.align, "FULL_TABLE_CELLS", 2_000)  # force two coarse levels
+    monkeypatch.setattr(xling.aligner, "FULL_TABLE_CELLS", 2_000)  # force two coarse levels
     source = synthetic(200, seed=3)
     target = list(source)
     del target[100]

@@ -124,7 +124,7 @@ def test_translate_streams_and_links_sentences(page, seed_text, tmp_path):
 
 
 def test_compare_colours_entities_alike_on_both_sides(page, seed_text, seed_english, tmp_path):
-    pytest.importorskip("xling.compare")
+    pytest.importorskip("xling.comparison")
     page.get_by_role("tab", name="Compare").click()
     page.fill("#xl-compare-source textarea", seed_text)
     page.fill("#xl-compare-target textarea", seed_english)
@@ -183,7 +183,7 @@ def test_hostile_input_stays_inert(page, tmp_path):
     assert "RLO" in page.locator(f"{view} .xl-src .xl-ctl").first.inner_text()
     assert page.locator(f"{view} .xl-rows script, {view} .xl-rows img, {view} .xl-rows svg").count() == 0
     try:
-        import xling.compare  # noqa: F401
+        import xling.comparison  # noqa: F401
     except ImportError:
         pass
     else:

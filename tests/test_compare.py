@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.conftest import REPO_ROOT, SEED_NAME
-from xling.compare import compare
+from xling.comparison import compare
 from xling.errors import InputError
 
 EDITED = REPO_ROOT / "tests" / "data" / "compare" / SEED_NAME.replace(".txt", ".en.txt")

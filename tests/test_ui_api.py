@@ -81,7 +81,7 @@ def test_translate_endpoint_default_beam(client):
 
 
 def test_compare_endpoint_returns_the_json_contract(client):
-    pytest.importorskip("xling.compare")
+    pytest.importorskip("xling.comparison")
     result = client.predict(ARABIC, ENGLISH, False, api_name="/compare")
     assert set(result) >= CONTRACT_KEYS
     doc = Document.from_dict(result)
@@ -117,7 +117,7 @@ def test_page_starts_without_its_model_and_says_how_to_fix_it(offline_client):
 
 
 def test_compare_works_without_the_model(offline_client):
-    pytest.importorskip("xling.compare")
+    pytest.importorskip("xling.comparison")
     result = offline_client[0].predict(ARABIC, ENGLISH, True, api_name="/compare")
     assert result["mode"] == "compare" and result["alignment"]
 

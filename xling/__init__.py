@@ -20,9 +20,9 @@ from xling.version import __version__
 _LAZY = {
     "translate": "xling.pipeline",
     "translate_stream": "xling.pipeline",
-    "compare": "xling.compare",
-    "align": "xling.align",
-    "evaluate": "xling.evaluate",
+    "compare": "xling.comparison",
+    "align": "xling.aligner",
+    "evaluate": "xling.evaluation",
 }
 
 __all__ = [
@@ -31,6 +31,8 @@ __all__ = [
 ]
 
 
+# The functions live in modules named otherwise (aligner, comparison, evaluation): a submodule named like
+# the function would replace it as the package attribute once imported.
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)

@@ -201,7 +201,7 @@ class _Translator:
 
     def _append_aligned(self, u: _Unit, paragraph: int, first: bool) -> list[Span]:
         """Paragraph unit: segment the English output and pair its sentences with the source by the aligner."""
-        from xling.align import align
+        from xling.aligner import align
         from xling.segment import sentence_spans
 
         output = u.text

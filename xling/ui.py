@@ -165,7 +165,7 @@ def build_demo(
                                     **options)
 
     def compare_doc(source: str, target: str, use_model: bool) -> Document:
-        from xling.compare import compare
+        from xling.comparison import compare
 
         check(source, "The Arabic text")
         check(target, "The English text")

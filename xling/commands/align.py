@@ -26,7 +26,7 @@ def read_lines(path: str) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from xling.align import align
+    from xling.aligner import align
     from xling.errors import InputError
 
     source, target = read_lines(args.source), read_lines(args.target)

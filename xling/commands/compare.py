@@ -42,7 +42,7 @@ def report(doc: Document, width: int = 100) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from xling.compare import compare
+    from xling.comparison import compare
     from xling.textio import read_text
 
     doc = compare(

@@ -101,7 +101,7 @@ def _progress(message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from xling import evaluate as ev
+    from xling import evaluation as ev
     from xling import testsets
     from xling.errors import InputError
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from xling.align import align
+from xling.aligner import align
 from xling.document import Document, Settings, Side
 from xling.errors import ModelUnavailable
 from xling.textio import check_language, check_text
@@ -87,7 +87,7 @@ def compare(
         target_lang=target_lang,
     )
     translations = None
-    extra: dict[str, Any] = {"aligner": "xling.align"}
+    extra: dict[str, Any] = {"aligner": "xling.aligner"}
     if not model_free:
         try:
             translations = _translate_for_alignment(source, settings.model, settings.backend, settings)

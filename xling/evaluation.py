@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
-import types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -637,14 +635,3 @@ def plot_report(report: Report, path: str) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-
-
-class _CallableModule(types.ModuleType):
-    """``xling.evaluate(...)`` is the public API, but importing this module makes ``xling.evaluate``
-    the module (Python sets the package attribute); calling the module calls :func:`evaluate`."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Report:
-        return evaluate(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
