@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -164,3 +165,19 @@ def test_align_command(tmp_path, capsys):
     bad.write_text("only one line\n", encoding="utf-8")
     assert main(["align", str(src), str(tgt), "--presegmented", "--source-translation", str(tgt)]) == 2
     assert "line-parallel" in capsys.readouterr().err
+
+
+TEXTBERG = Path(__file__).resolve().parents[2] / "shared" / "data" / "textberg-dev"
+
+
+@pytest.mark.skipif(not (TEXTBERG / "dev.defr").exists(), reason="Text+Berg dev set not beside the checkout")
+def test_textberg_dev_scores_do_not_regress():
+    """Guard the benchmark figures in eval/README.md (dev set: F1 0.890 with MT, 0.798 model-free)."""
+    def lines(name):
+        return (TEXTBERG / name).read_text(encoding="utf-8").rstrip("\n").split("\n")
+
+    gold = read_beads((TEXTBERG / "dev.defr").read_text(encoding="utf-8"))
+    with_mt = alignment_scores(gold, align(lines("dev.de"), lines("dev.fr"),
+                                           source_translations=lines("eval1957.google.fr")))
+    model_free = alignment_scores(gold, align(lines("dev.de"), lines("dev.fr")))
+    assert with_mt["f1_strict"] >= 0.88 and model_free["f1_strict"] >= 0.78

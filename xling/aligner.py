@@ -538,14 +538,17 @@ def _bead_counts(gold: Sequence[Bead], test: Sequence[Bead]) -> tuple[int, int, 
     return strict_hit, strict_miss, lax_hit, lax_miss
 
 
+def _with_both_sides(beads: Sequence[Bead]) -> list[Bead]:
+    return [b for b in beads if b.source and b.target]
+
+
 def alignment_scores(gold: Sequence[Bead], test: Sequence[Bead]) -> dict[str, float]:
     """Strict and lax precision, recall and F1, exactly as Vecalign's ``score.py`` computes them.
 
     Precision is over all test beads; recall swaps the roles and drops beads with an empty side.
     """
     p = _bead_counts(gold, test)
-    full = [lambda beads: [b for b in beads if b.source and b.target]][0]
-    r = _bead_counts(full(test), full(gold))
+    r = _bead_counts(_with_both_sides(test), _with_both_sides(gold))
 
     def ratio(hit: int, miss: int) -> float:
         return hit / (hit + miss) if hit + miss else 0.0
