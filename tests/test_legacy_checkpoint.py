@@ -1,7 +1,8 @@
 """Marian checkpoints must load with their weights intact, old format and new.
 
 transformers upgrades have twice broken tied Marian weights (#26216, #45005): the model loaded without
-an error and translated garbage. These tests catch that with tiny models built offline.
+an error and translated garbage. These tests catch that with tiny models built offline: the reloaded
+weights must give the writer's own logits, and the tied output layer must stay tied.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def test_embeddings_tied(fixture: str, request: pytest.FixtureRequest) -> None:
 
 
 def test_legacy_and_modern_agree(legacy_model, tiny_model, legacy_model_dir: Path) -> None:
-    """Both formats come from the same seed: loaded, they are the same model."""
+    """Both formats come from the same seed and training run: loaded, they are the same model."""
     from safetensors.torch import load_file
 
     reference = load_file(str(legacy_model_dir / REFERENCE_FILE))

@@ -77,27 +77,33 @@ def test_hub_config_shapes() -> None:
 
 
 def test_build_marian_padded_and_reproducible(tmp_path: Path, seed_text: str, seed_english: str) -> None:
-    """``vocab_size`` pads the vocabulary (as the speed model does to 62834); builds are byte-identical."""
+    """``vocab_size`` pads the vocabulary (as the speed model does to 62834); builds, trained ones
+    included, are byte-identical, and training changes the weights."""
     from transformers import MarianMTModel, MarianTokenizer
 
     sizes = dict(d_model=8, encoder_layers=1, decoder_layers=1, heads=1, ffn_dim=16)
-    builds = [
-        testing.build_marian(
+
+    def build(name: str, steps: int) -> Path:
+        testing._TRAINED.clear()  # really train twice
+        return testing.build_marian(
             tmp_path / name,
             **sizes,
             vocab_size=1000,
             spm_vocab_size=100,
             source_texts=[seed_text],
             target_texts=[seed_english],
+            train_steps=steps,
             source_lang="xx",
             target_lang="yy",
         )
-        for name in ("one", "two")
-    ]
+
+    builds = [build("one", 3), build("two", 3)]
     out = builds[0]
     assert {p.name for p in out.iterdir()} == testing.HUB_FILES
     for name in testing.HUB_FILES:
         assert (out / name).read_bytes() == (builds[1] / name).read_bytes(), name
+    untrained = build("untrained", 0)
+    assert (untrained / "model.safetensors").read_bytes() != (out / "model.safetensors").read_bytes()
     assert json.loads((out / "config.json").read_text(encoding="utf-8")) == hub_config(vocab_size=1000, **sizes)
     vocab = json.loads((out / "vocab.json").read_text(encoding="utf-8"))
     assert len(vocab) == 1000 and vocab[PAD] == 999
@@ -120,6 +126,67 @@ def test_tiny_model_is_input_sensitive(tiny_model_dir: Path, seed_text: str) -> 
     with torch.no_grad():
         output = model.generate(**batch, num_beams=1, max_new_tokens=8)
     assert len({tuple(row.tolist()) for row in output}) >= 12  # of 16
+
+
+def test_seed_pairs_pair_up() -> None:
+    pairs = testing.seed_pairs()
+    assert len(pairs) == 19
+    assert all(source.strip() and target.strip() for source, target in pairs)
+    assert pairs[-1] == ("أ ف ب", "AFP")
+
+
+@pytest.fixture(scope="module")
+def tiny_tokenizer(tiny_model_dir: Path):
+    from transformers import MarianTokenizer
+
+    return MarianTokenizer.from_pretrained(tiny_model_dir)
+
+
+@given(seed=st.integers(0, 2**32 - 1))
+def test_training_windows_are_word_runs_of_one_pair(tiny_tokenizer, seed: int) -> None:
+    import random
+
+    windows = testing._Windows(tiny_tokenizer, testing.seed_pairs(), max_words=16)
+    source, target = windows.sample(random.Random(seed))
+    eos = tiny_tokenizer.eos_token_id
+    assert source[-1] == target[-1] == eos
+    assert len(source) >= 2 and len(target) >= 2  # at least one piece each, then </s>
+
+    def word_run(part: list[int], sentence: list[int]) -> bool:
+        """``part`` occurs in ``sentence`` starting and ending at word boundaries."""
+        pieces = tiny_tokenizer.convert_ids_to_tokens(sentence) + ["▁"]  # the end is a boundary too
+        return any(
+            sentence[i : i + len(part)] == part and pieces[i][0] == pieces[i + len(part)][0] == "▁"
+            for i in range(len(sentence) - len(part) + 1)
+        )
+
+    assert any(word_run(source[:-1], s[:-1]) and word_run(target[:-1], t[:-1]) for s, t in windows.whole())
+    batch = windows.batch([(source, target), windows.whole()[6]])
+    assert (batch["labels"][0, len(target) :] == -100).all()
+    assert (batch["attention_mask"][0, len(source) :] == 0).all() and batch["attention_mask"][0, : len(source)].all()
+
+
+def test_tiny_model_stops_by_itself(tiny_model_dir: Path) -> None:
+    """Trained, the tiny model ends most sentences with </s> before the pipeline's length limit.
+
+    Random weights looped to the limit on every sentence, which made each test that translates
+    slow (and exercised only the retry path). This checks the test fixture's behaviour, not quality.
+    """
+    import torch
+    from transformers import MarianMTModel, MarianTokenizer
+
+    tokenizer = MarianTokenizer.from_pretrained(tiny_model_dir)
+    model = MarianMTModel.from_pretrained(tiny_model_dir).eval()
+    sources = [source for source, _ in testing.seed_pairs()]
+    batch = tokenizer(sources, return_tensors="pt", padding=True)
+    limits = [2 * n + 10 for n in batch["attention_mask"].sum(1).tolist()]  # DecodeOptions' default
+    with torch.no_grad():
+        output = model.generate(**batch, num_beams=4, max_new_tokens=max(limits))
+    stopped = sum(
+        tokenizer.eos_token_id in row[1 : limit + 1].tolist() and row[1] != tokenizer.eos_token_id
+        for row, limit in zip(output, limits)
+    )
+    assert stopped >= 16  # of 19
 
 
 # -- the cache ------------------------------------------------------------------------------------------

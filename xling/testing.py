@@ -2,12 +2,14 @@
 
 The Hugging Face hub is unreachable in tests and CI, so the suite builds its own models: SentencePiece
 models trained on the seed article and an English corpus, a joint Marian vocabulary, a
-:class:`~transformers.MarianConfig` shaped like the hub's ``config.json`` and random weights from a fixed
-seed. The tiny model exercises the real loading code path in milliseconds; the speed model has the real
-architecture for benchmarks; the legacy model is stored the way the 2020 checkpoints were, because
-transformers upgrades have twice broken tied Marian weights (transformers #26216, #45005).
+:class:`~transformers.MarianConfig` shaped like the hub's ``config.json`` and weights from a fixed seed.
+The tiny model exercises the real loading and decoding code paths in milliseconds: a few hundred
+training steps on the seed article's sentence pairs make it stop by itself like a (very bad) real
+model, where random weights loop until the length limit. The speed model has the real architecture
+and random weights for benchmarks; the legacy model is stored the way the 2020 checkpoints were,
+because transformers upgrades have twice broken tied Marian weights (transformers #26216, #45005).
 
-Random weights translate nothing: tests may check shapes, spans and plumbing, never quality.
+None of these models translates: tests may check shapes, spans and plumbing, never quality.
 
 Importable without torch or transformers: heavy imports live inside the functions.
 """
@@ -231,11 +233,13 @@ def hub_generation_config(vocab_size: int) -> dict[str, Any]:
 def random_marian(config: dict[str, Any], seed: int = 0, init_std: float | None = None) -> Any:
     """A ``MarianMTModel`` with random weights drawn from a fixed torch seed, in eval mode.
 
-    ``init_std`` redraws every weight matrix from N(0, init_std) instead of transformers' N(0, 0.02):
-    at 0.02 a small random decoder all but ignores the encoder and every input decodes to the same
-    tokens, which would hide bugs that mix sentences up; at 0.5 (sharper cross-attention) different
-    inputs decode differently. Random decoders still loop ("a a a a"): tied embeddings make the
-    last token the likeliest next one.
+    ``init_std`` redraws every weight matrix from N(0, init_std) instead of transformers' N(0, 0.02).
+    Untrained, at 0.02 a small decoder all but ignores the encoder and every input decodes to the same
+    tokens; at 0.5 (sharper cross-attention) inputs decode differently. Random decoders loop
+    ("a a a a") until the length limit: tied embeddings make the last token the likeliest next one.
+    For :func:`train_marian` 0.1 works best: Marian scales embeddings by sqrt(d_model), so token
+    embeddings and sinusoidal positions start at comparable sizes; from 0.5 a few hundred steps barely
+    lower the loss, from 0.02 they train a decoder that ignores its source.
     """
     import torch
     from transformers import MarianConfig, MarianMTModel
@@ -251,6 +255,164 @@ def random_marian(config: dict[str, Any], seed: int = 0, init_std: float | None 
                         weight.normal_(0.0, init_std)
                 model.model.shared.weight[config["pad_token_id"]].zero_()  # <pad> embeds to zero, as trained
     return model.eval()
+
+
+# -- training -----------------------------------------------------------------------------------------
+
+
+def seed_pairs(name: str = "000_669c3c74050fa7e2.txt") -> list[tuple[str, str]]:
+    """The seed article's (Arabic, English) sentence pairs, as the model sees them.
+
+    The English version is faithful sentence for sentence, so the two segmentations pair up one to one
+    (19 pairs); a mismatch means the texts or the segmenter changed, and is an error, not a guess.
+    """
+    from xling.segment import model_input, segment
+
+    texts = [(SEED_DIR / sub / name).read_text(encoding="utf-8") for sub in (".", "en")]
+    sides = [segment(text, lang)[1] for text, lang in zip(texts, ("ar", "en"))]
+    if len(sides[0]) != len(sides[1]) or any(a.paragraph != b.paragraph for a, b in zip(*sides)):
+        raise ValueError(f"seed {name}: the Arabic and English sentences no longer pair up one to one")
+    return [
+        (model_input(texts[0][a.start : a.end]), model_input(texts[1][b.start : b.end])) for a, b in zip(*sides)
+    ]
+
+
+def _word_starts(tokens: Sequence[str]) -> list[int]:
+    """Indices of the pieces that start a word (SentencePiece marks them with ``▁``), plus the end."""
+    return [i for i, piece in enumerate(tokens) if piece.startswith("▁") or i == 0] + [len(tokens)]
+
+
+class _Windows:
+    """Training examples cut from sentence pairs: whole sentences and proportional word windows.
+
+    A window takes ``k`` consecutive source words and the target words at the same relative position
+    (news Arabic and English run roughly in parallel). Windows make the decoder depend on the source --
+    where it starts and when it stops -- where whole sentences alone let 19 memorized sentences pass for
+    a translation that ignores its input. Windows are slices of the sentences' token ids at word starts
+    (SentencePiece never builds a piece across a space), so nothing is re-tokenized per step.
+    """
+
+    def __init__(self, tokenizer: Any, pairs: Sequence[tuple[str, str]], max_words: int) -> None:
+        self.eos, self.pad, self.max_words = tokenizer.eos_token_id, tokenizer.pad_token_id, max_words
+        self.sentences = []
+        for source, target in pairs:
+            ids = (
+                tokenizer(source, add_special_tokens=False)["input_ids"],
+                tokenizer(text_target=target, add_special_tokens=False)["input_ids"],
+            )
+            words = tuple(_word_starts(tokenizer.convert_ids_to_tokens(side)) for side in ids)
+            self.sentences.append((ids, words))
+
+    def sample(self, rng: Any) -> tuple[list[int], list[int]]:
+        (source, target), (src_words, tgt_words) = rng.choice(self.sentences)
+        n, m = len(src_words) - 1, len(tgt_words) - 1
+        k = rng.randint(1, min(n, self.max_words))
+        first = rng.randint(0, n - k)
+        lo = min(round(first * m / n), m - 1)
+        hi = max(lo + 1, round((first + k) * m / n))
+        return (
+            source[src_words[first] : src_words[first + k]] + [self.eos],
+            target[tgt_words[lo] : tgt_words[hi]] + [self.eos],
+        )
+
+    def whole(self) -> list[tuple[list[int], list[int]]]:
+        return [(source + [self.eos], target + [self.eos]) for (source, target), _ in self.sentences]
+
+    def batch(self, examples: Sequence[tuple[list[int], list[int]]]) -> dict[str, Any]:
+        """Padded tensors; labels are the target ids plus ``</s>``, -100 (ignored) where padded."""
+        import torch
+
+        def pad(rows: Sequence[list[int]], value: int) -> Any:
+            width = max(map(len, rows))
+            return torch.tensor([row + [value] * (width - len(row)) for row in rows])
+
+        input_ids = pad([source for source, _ in examples], self.pad)
+        return {
+            "input_ids": input_ids,
+            "attention_mask": (input_ids != self.pad).long(),
+            "labels": pad([target for _, target in examples], -100),
+        }
+
+
+def train_marian(
+    model: Any,
+    tokenizer: Any,
+    pairs: Sequence[tuple[str, str]],
+    steps: int,
+    *,
+    seed: int = 0,
+    batch_size: int = 32,
+    lr: float = 5e-3,
+    warmup: int = 30,
+    max_words: int = 16,
+    whole_every: int = 5,
+) -> Any:
+    """A short, deterministic teacher-forced training run; returns ``model`` in eval mode.
+
+    Standard seq2seq training (Adam, linear warm-up and decay, dropout on, the decoder fed the labels
+    shifted right after ``<pad>``) on :class:`_Windows` of ``pairs``; every ``whole_every``-th step is
+    whole sentences, so the model also sees sentence-long outputs end. One thread and fixed seeds make
+    the run reproducible: the model cache keys on the inputs, not on the weights.
+    """
+    import random
+
+    import torch
+
+    windows = _Windows(tokenizer, pairs, max_words)
+    len_ = lambda example: (len(example[0]), len(example[1]))
+    whole = sorted(windows.whole(), key=len_)
+    halves = [windows.batch(whole[: len(whole) // 2]), windows.batch(whole[len(whole) // 2 :])]
+    rng = random.Random(seed)
+    threads = torch.get_num_threads()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        torch.set_num_threads(1)
+        try:
+            model.train()
+            optimizer = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.98))
+            schedule = torch.optim.lr_scheduler.LambdaLR(
+                optimizer, lambda step: min(1.0, (step + 1) / warmup) * (1 - step / steps)
+            )
+            for step in range(steps):
+                if step % whole_every == 0:  # a round: windows batched by length (little padding), then whole
+                    pool = sorted((windows.sample(rng) for _ in range((whole_every - 1) * batch_size)), key=len_)
+                    batches = [windows.batch(pool[i : i + batch_size]) for i in range(0, len(pool), batch_size)]
+                    rng.shuffle(batches)
+                    batches.append(halves[(step // whole_every) % 2])
+                loss = model(**batches[step % whole_every]).loss
+                optimizer.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+                schedule.step()
+        finally:
+            torch.set_num_threads(threads)
+    return model.eval()
+
+
+#: The latest trained weights, by everything that determined them: a process that builds the tiny
+#: model and its legacy copy (a cold test session) trains once.
+_TRAINED: dict[str, dict[str, Any]] = {}
+
+
+def _train_once(model: Any, model_dir: Path, pairs: Sequence[tuple[str, str]], steps: int, seed: int) -> Any:
+    """:func:`train_marian` with the model's tokenizer, reusing the result for identical inputs."""
+    from transformers import MarianTokenizer
+
+    digest = hashlib.sha256(json.dumps([[list(pair) for pair in pairs], steps, seed]).encode("utf-8"))
+    for name in ("vocab.json", "source.spm", "target.spm"):
+        digest.update((model_dir / name).read_bytes())
+    for name, tensor in model.state_dict().items():  # the starting weights, hence the architecture
+        digest.update(name.encode("utf-8"))
+        digest.update(tensor.numpy().tobytes())
+    key = digest.hexdigest()
+    if key in _TRAINED:
+        model.load_state_dict(_TRAINED[key])
+        return model.eval()
+    train_marian(model, MarianTokenizer.from_pretrained(model_dir), pairs, steps, seed=seed)
+    _TRAINED.clear()
+    _TRAINED[key] = {name: tensor.clone() for name, tensor in model.state_dict().items()}
+    return model
 
 
 # -- writing ------------------------------------------------------------------------------------------
@@ -329,7 +491,7 @@ def default_texts() -> tuple[list[str], list[str]]:
             f"training text for the test models not found: {', '.join(missing)} "
             "(xling.testing needs a source checkout with seeds/ and tests/data/)"
         )
-    read = lambda paths: [p.read_text(encoding="utf-8") for p in paths]  # noqa: E731
+    read = lambda paths: [p.read_text(encoding="utf-8") for p in paths]
     return read(arabic), read(english)
 
 
@@ -347,15 +509,18 @@ def build_marian(
     target_texts: Sequence[str] | None = None,
     spm_vocab_size: int = 400,
     init_std: float | None = None,
+    train_steps: int = 0,
+    train_pairs: Sequence[tuple[str, str]] | None = None,
     legacy: bool = False,
     source_lang: str = "ar",
     target_lang: str = "en",
 ) -> Path:
-    """Build a random-weight MarianMT in the hub's file layout (``legacy``: the 2020 layout).
+    """Build a MarianMT in the hub's file layout (``legacy``: the 2020 layout).
 
     ``vocab_size`` pads the joint vocabulary to that size (62834 gives opus-mt-ar-en's embedding
     matrix); by default it is just large enough for the pieces. Texts default to :func:`default_texts`;
-    ``init_std`` see :func:`random_marian`.
+    ``init_std`` see :func:`random_marian`. The weights stay random unless ``train_steps``: then
+    :func:`train_marian` trains them on ``train_pairs`` (default :func:`seed_pairs`).
     """
     if d_model % heads or min(d_model, heads, ffn_dim, encoder_layers, decoder_layers) < 1:
         raise ValueError(
@@ -384,6 +549,8 @@ def build_marian(
         legacy=legacy,
     )
     model = random_marian(config, seed, init_std)
+    if train_steps:
+        _train_once(model, out, seed_pairs() if train_pairs is None else train_pairs, train_steps, seed)
     _write_weights(model, out, legacy, len(vocab))
     _write_json(out / "config.json", config)
     return out
@@ -391,15 +558,17 @@ def build_marian(
 
 # -- the models the project uses ---------------------------------------------------------------------
 
-#: The tiny model: d_model 32, 2+2 layers, ~635-entry vocabulary; builds in a second, decodes in ms.
+#: The tiny model: d_model 64, 2+2 layers, ~635-entry vocabulary, trained for a few hundred steps
+#: (about 15 s on one core, then cached); decodes a sentence in milliseconds and stops by itself.
 TINY = {
-    "d_model": 32,
+    "d_model": 64,
     "encoder_layers": 2,
     "decoder_layers": 2,
-    "heads": 2,
-    "ffn_dim": 64,
+    "heads": 4,
+    "ffn_dim": 128,
     "spm_vocab_size": 400,
-    "init_std": 0.5,
+    "init_std": 0.1,
+    "train_steps": 300,
 }
 
 #: Build settings by kind; :func:`cached_model` keys its cache on these.
@@ -421,7 +590,7 @@ def build_speed_model(out_dir: str | os.PathLike[str]) -> Path:
 
 
 def cache_key(kind: str) -> str:
-    """Hash of everything a build depends on: parameters, training text, builder code, library versions."""
+    """Hash of everything a build depends on: parameters, training text and pairs, builder code, versions."""
     import sentencepiece
     import torch
     import transformers
@@ -431,9 +600,11 @@ def cache_key(kind: str) -> str:
     except KeyError:
         raise ValueError(f"unknown model kind {kind!r}; choose one of {', '.join(MODEL_KINDS)}") from None
     source, target = default_texts()
+    pairs = seed_pairs() if params.get("train_steps") else []  # the segmenter decides what they are
     digest = hashlib.sha256()
     for part in (
         json.dumps(params, sort_keys=True),
+        json.dumps(pairs, ensure_ascii=False),
         transformers.__version__,
         sentencepiece.__version__,
         torch.__version__,
