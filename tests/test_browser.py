@@ -218,7 +218,12 @@ def test_phone_width_stacks_the_columns(page):
 
 
 def test_stop_cancels_a_running_translation(page, seed_text):
-    translate(page, seed_text)
+    # three copies of the seed, every paragraph made unique (run number, in Arabic-Indic digits) so that no
+    # earlier test's cached translations make it finish before Stop is pressed
+    digits = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+    paragraphs = [p for p in seed_text.split("\n\n") if p.strip()]
+    long_text = "\n\n".join(f"{p} ({str(n).translate(digits)})" for n, p in enumerate(paragraphs * 3))
+    translate(page, long_text)
     view = "#xl-translate-view"
     page.wait_for_selector(f"{view} .xl-badge")  # the first paragraph is in; the rest would follow in seconds
     page.get_by_role("button", name="Stop", exact=True).click()

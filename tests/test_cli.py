@@ -39,11 +39,16 @@ def test_translate_json_contract(tiny_model_dir):
     assert set(doc) >= {"entities", "issues", "settings", "xling", "mode"}
 
 
-def test_translate_text_from_stdin(tiny_model_dir):
-    result = xling("translate", "-", "--model", str(tiny_model_dir), "--beam-size", "1", "--no-report",
-                   stdin="وصل الوفد إلى العاصمة.\n\nبدأت المحادثات.".encode())
+def test_translate_text_from_stdin_with_a_cache_file(tiny_model_dir, tmp_path):
+    args = ["translate", "-", "--model", str(tiny_model_dir), "--beam-size", "1", "--no-report",
+            "--batch-tokens", "256", "--cache", str(tmp_path / "cache.sqlite")]
+    text = "وصل الوفد إلى العاصمة.\n\nبدأت المحادثات.".encode()
+    result = xling(*args, stdin=text)
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout.decode().count("\n\n") == 1
+    assert (tmp_path / "cache.sqlite").stat().st_size > 0
+    again = xling(*args, stdin=text)  # served from the cache file: the same English
+    assert again.stdout == result.stdout
 
 
 @pytest.mark.parametrize(

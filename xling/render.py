@@ -521,13 +521,38 @@ VIEW_JS = """
   window.__xlingView = true;
   const q = (v) => (window.CSS && CSS.escape) ? CSS.escape(v) : String(v).replace(/["\\\\]/g, "\\\\$&");
   let pinned = null;  // the clicked sentence element, kept active after the pointer leaves
+  let current = null;  // {view, s}: the active bead, re-applied when streaming replaces the HTML
   function clear(root, cls) { root.querySelectorAll("." + cls).forEach((el) => el.classList.remove(cls)); }
+  function viewOf(el) { const host = el.closest(".xl-doc").parentElement.closest("[id]"); return host ? host.id : null; }
+  function find(state) {
+    const root = (state.view && document.getElementById(state.view)) || document;
+    return root.querySelector('.xl-doc .xl-s[data-s="' + q(state.s) + '"]');
+  }
   function show(sentence) {
     document.querySelectorAll(".xl-doc .is-active").forEach((el) => el.classList.remove("is-active"));
+    current = null;
     if (!sentence || !sentence.isConnected) return;
     const doc = sentence.closest(".xl-doc");
+    current = { view: viewOf(sentence), s: sentence.dataset.s };
     doc.querySelectorAll('.xl-s[data-s="' + q(sentence.dataset.s) + '"]').forEach((el) => el.classList.add("is-active"));
   }
+  // Streaming re-renders the view after every paragraph group: keep the highlight (and the pin) on the
+  // same bead in the new HTML instead of dropping it until the pointer moves.
+  let pending = false;
+  new MutationObserver(() => {
+    if (pending || !current) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      if (pinned && !pinned.isConnected) {
+        const again = find({ view: pinned.__xlView, s: pinned.dataset.s });
+        pinned = again;
+        if (pinned) { pinned.__xlView = viewOf(pinned); pinned.classList.add("is-pinned"); }
+      }
+      const el = current && find(current);
+      if (el && !el.classList.contains("is-active")) show(el);
+    });
+  }).observe(document.body, { childList: true, subtree: true });
   function light(root, id) {
     clear(root, "is-lit");
     if (id !== null) root.querySelectorAll('.xl-e[data-e="' + q(id) + '"]').forEach((el) => el.classList.add("is-lit"));
@@ -554,7 +579,7 @@ VIEW_JS = """
     if (s) {
       if (pinned) pinned.classList.remove("is-pinned");
       pinned = (pinned === s) ? null : s;
-      if (pinned) pinned.classList.add("is-pinned");
+      if (pinned) { pinned.classList.add("is-pinned"); pinned.__xlView = viewOf(pinned); }
       show(pinned || s);
       return;
     }

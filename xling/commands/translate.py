@@ -25,6 +25,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="translate sentence by sentence (default) or whole paragraphs, aligned afterwards")
     parser.add_argument("--max-sentence-tokens", type=int, default=200,
                         help="longer sentences are split at clause boundaries (default 200)")
+    parser.add_argument("--batch-tokens", type=int, default=4096,
+                        help="padded source tokens per model batch (default 4096); lower it to save memory")
+    parser.add_argument("--cache", metavar="FILE",
+                        help="sqlite translation cache shared across runs (default: in memory only)")
     parser.add_argument("--glossary", help="TSV file: Arabic name <TAB> English rendering, applied everywhere")
     parser.add_argument("--consistent-names", action="store_true",
                         help="render each name the same way everywhere (the majority rendering)")
@@ -52,6 +56,11 @@ def run(args: argparse.Namespace) -> int:
     from xling.textio import read_text
 
     text = read_text(args.file)
+    cache = True
+    if args.cache:
+        from xling.mt.cache import TranslationCache
+
+        cache = TranslationCache(path=args.cache)
     doc = translate(
         text,
         model=args.model,
@@ -62,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
         source_lang=args.source_lang,
         unit=args.unit,
         max_sentence_tokens=args.max_sentence_tokens,
+        batch_tokens=args.batch_tokens,
+        cache=cache,
         glossary=read_glossary(args.glossary) if args.glossary else None,
         consistent_names=args.consistent_names,
     )
