@@ -385,6 +385,8 @@ def train_marian(
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 optimizer.step()
                 schedule.step()
+                with torch.no_grad():  # Marian starts decoding from a zero vector: keep <pad> embedding zero
+                    model.model.shared.weight[model.config.pad_token_id].zero_()
         finally:
             torch.set_num_threads(threads)
     return model.eval()
