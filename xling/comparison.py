@@ -28,22 +28,15 @@ NO_MODEL = "none"
 def _translate_for_alignment(source: Side, model: str | None, backend: str | None, settings: Settings) -> list[str]:
     """MT of every source sentence, in the target language (long sentences translated piece by piece)."""
     from xling.mt.base import DecodeOptions
-    from xling.pipeline import load_backend, translate_sentences
-    from xling.segment import model_input, split_long
+    from xling.pipeline import load_backend, model_tokens, translate_pieces
+    from xling.segment import split_long
 
     engine = load_backend(model, backend)
-
-    def count(piece: str) -> int:
-        return len(engine.encode(model_input(piece)))
-
-    pieces = [split_long(source.text, s.start, s.end, count, settings.max_sentence_tokens) for s in source.sentences]
-    flat = [model_input(source.text[a:b]) for spans in pieces for a, b in spans]
-    hyps = translate_sentences(flat, engine, DecodeOptions(beam_size=settings.beam_size))
-    out, k = [], 0
-    for spans in pieces:
-        out.append(" ".join(h.text for h in hyps[k : k + len(spans)]))
-        k += len(spans)
-    return out
+    budget = settings.max_sentence_tokens
+    pieces = [split_long(source.text, s.start, s.end, lambda p: model_tokens(engine, p), budget)
+              for s in source.sentences]
+    hyps = translate_pieces(source.text, pieces, engine, DecodeOptions(beam_size=settings.beam_size))
+    return [" ".join(h.text for h in group) for group in hyps]
 
 
 def compare(

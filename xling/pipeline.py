@@ -81,6 +81,29 @@ def translate_sentences(
     return [r for r in results if r is not None]
 
 
+def model_tokens(backend: Backend, piece: str) -> int:
+    """How many tokens the model reads for a piece of verbatim text (its normalized copy, with ``</s>``)."""
+    from xling.segment import model_input
+
+    return len(backend.encode(model_input(piece)))
+
+
+def translate_pieces(
+    text: str,
+    pieces: Sequence[Sequence[Span]],
+    backend: Backend,
+    options: DecodeOptions,
+    *,
+    cache: TranslationCache | None = None,
+) -> list[list[Hypothesis]]:
+    """Translate groups of spans of ``text`` in one batched run; one list of hypotheses per group."""
+    from xling.segment import model_input
+
+    inputs = [model_input(text[a:b]) for group in pieces for a, b in group]
+    hyps = iter(translate_sentences(inputs, backend, options, cache=cache))
+    return [[next(hyps) for _ in group] for group in pieces]
+
+
 # -- units of translation ------------------------------------------------------------------------------
 @dataclass
 class _Unit:
@@ -126,11 +149,8 @@ class _Translator:
         self.beads: list[Bead] = []
         self.issues: list[Issue] = []
 
-    # tokens as the model counts them, on the model's view of the text
     def count(self, piece: str) -> int:
-        from xling.segment import model_input
-
-        return len(self.backend.encode(model_input(piece)))
+        return model_tokens(self.backend, piece)
 
     def units_for(self, paragraph: int) -> list[_Unit]:
         from xling.segment import split_long
@@ -165,12 +185,9 @@ class _Translator:
         return _Unit(paragraph, ids, [(self.sentences[ids[0]].start, self.sentences[ids[-1]].end)])
 
     def translate_units(self, units: list[_Unit]) -> None:
-        from xling.segment import model_input
-
-        inputs = [model_input(self.text[a:b]) for u in units for a, b in u.pieces]
-        hyps = iter(translate_sentences(inputs, self.backend, self.options, cache=self.cache))
-        for u in units:
-            u.hypotheses = [next(hyps) for _ in u.pieces]
+        results = translate_pieces(self.text, [u.pieces for u in units], self.backend, self.options, cache=self.cache)
+        for u, hypotheses in zip(units, results):
+            u.hypotheses = hypotheses
 
     def append_paragraph(self, paragraph: int, units: list[_Unit]) -> None:
         """Add one English paragraph: its sentences, their beads, and the issues met on the way."""
