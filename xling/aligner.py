@@ -16,7 +16,10 @@ Every bead gets a cost, a negative log-score in nats, made of:
   between the mean cosine of unrelated pairs and the median cosine of a sentence with its best
   partner, and ``lexical_weight`` nats at the latter. It grows with the square root of the bead's
   sentence count, and each sentence of a merged side that looks unrelated to the other side adds the
-  evidence against it, so merges cannot swallow unrelated sentences (captions, OCR debris);
+  evidence against it, so merges cannot swallow unrelated sentences (captions, OCR debris).
+  Before calibration each bead's cosine is measured against its own baseline, the cosine its two sides
+  score with random sentences of the other (Vecalign's normalization, against hubness): short or
+  generic runs that resemble everything earn less than specific ones;
 * **paragraphs** (optional): a bead that spans a paragraph boundary pays ``paragraph_weight``.
 
 Long documents are aligned coarse-to-fine as Vecalign does: both sides are halved (neighbouring
@@ -65,7 +68,7 @@ LENGTH_VARIANCE = 6.8
 #: Nats of lexical evidence for a 1-1 bead as similar as a typical translation pair.
 LEXICAL_WEIGHT = 3.0
 #: Lexical evidence saturates at this many times LEXICAL_WEIGHT (either way).
-EVIDENCE_CAP = 2.0
+EVIDENCE_CAP = 3.0
 #: Lexical evidence of a bead grows with (sentences / 2) ** SIZE_EXPONENT: a merged bead is more text.
 SIZE_EXPONENT = 0.5
 #: Nats against a bead that spans a paragraph boundary (when paragraphs are given).
@@ -93,6 +96,7 @@ class AlignParams:
     lexical_weight: float  # nats per unit of cosine
     evidence: float  # nats of evidence for a typical translation pair
     paragraph_weight: float
+    chance: float  # mean cosine of unrelated pairs
     log_priors: dict[tuple[int, int], float]
 
 
@@ -212,6 +216,9 @@ class _Side:
             starts[2:] = np.cumsum(p[1:] != p[:-1])
         self.starts = starts
         self.has_paragraphs = paragraphs is not None
+        norms = np.linalg.norm(vectors, axis=1)
+        #: unit vectors; their mean is where a "random" sentence of this side points
+        self.units = vectors / np.where(norms > 0, norms, 1.0)[:, None]
 
     def coarsen(self, max_run: int) -> _Side:
         """This side at half resolution: neighbouring sentences summed pairwise."""
@@ -311,6 +318,10 @@ def _dp(
     prior = np.array([-params.log_priors[(a, b)] for _, a, b in pairs])[:, None]
     size = (((A + B) / 2.0) ** SIZE_EXPONENT)[:, None]
     left = max_b + 1
+    # hub_x[i] = (x_0 + ... + x_{i-1}) . mean target unit vector: a run's cosine with a random sentence
+    # of the other side is one difference and one division away
+    hub_x = src.prefix @ tgt.units.mean(axis=0) if m else np.zeros(n + 1)
+    hub_y = tgt.prefix @ src.units.mean(axis=0) if n else np.zeros(m + 1)
     use_paragraphs = params.paragraph_weight and (src.has_paragraphs or tgt.has_paragraphs)
     for i in range(n + 1):
         count = int(min(hi[i], m) - lo[i] + 1)
@@ -338,6 +349,13 @@ def _dp(
             nx = np.array([src.norms[a][i] for a in a_])[:, None]
             ny = table.target_norms(b_, lo[i], count)
             cos, informative = _cosines(dot, nx, ny)
+            # hubness (Vecalign's normalization): measure the cosine against what each side scores
+            # with random sentences of the other, so generic runs that resemble everything earn less
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rx = (hub_x[i] - hub_x[i - a_])[:, None] / np.sqrt(nx)
+                ry = (hub_y[np.clip(j, 0, m)][None, :] - hub_y[np.clip(j[None, :] - b_[:, None], 0, m)]) / np.sqrt(ny)
+            baseline = np.nan_to_num((rx + ry) / 2, nan=params.chance, posinf=params.chance, neginf=params.chance)
+            cos = cos - (baseline - params.chance)
             evidence = np.where(informative, np.clip(kappa * (cos - tau), -cap, cap), 0.0) * sz
             lx = (src.chars[i] - src.chars[i - a_])[:, None]
             jc = np.clip(j, 0, m)
@@ -492,6 +510,7 @@ def align(
         lexical_weight=2 * lexical_weight / (match - chance) if match > chance else 0.0,
         evidence=lexical_weight,
         paragraph_weight=paragraph_weight,
+        chance=chance,
         log_priors={t: math.log(p) for t, p in BEAD_PRIORS.items()},
     )
     max_run = max(max(t) for t in types)
