@@ -129,6 +129,12 @@ EXAMPLES = [
     ("en", "She has a Ph.D. From Oxford. He, too.", ["She has a Ph.D. From Oxford.", "He, too."]),
     ("en", "Wait. . . Then go. It is 5 p.m. 2021 rules.", ["Wait. . .", "Then go.", "It is 5 p.m. 2021 rules."]),
     ("en", "Visit example.com today. ok", ["Visit example.com today. ok"]),
+    # times are dated by their day or zone; a street's St. may end a sentence, a saint's never does
+    ("en", ("Talks end at 5 p.m. Monday in Geneva. Both agreed. They met at 10 a.m. GMT. The rest left at 5 p.m. "
+     "The end."), ["Talks end at 5 p.m. Monday in Geneva.", "Both agreed.", "They met at 10 a.m. GMT.",
+                  "The rest left at 5 p.m.", "The end."]),
+    ("en", "They live on Main St. The house is old. Fire on Elm St. spread. St. Peter's Square filled.",
+     ["They live on Main St.", "The house is old.", "Fire on Elm St. spread.", "St. Peter's Square filled."]),
     # Arabic: decimals in both digit systems, single-letter abbreviations and initials, quotes, glued periods
     ("ar", "بلغ النمو ٣٫٥ بالمئة. وأضاف أن 3.5 بالمئة كافية.", ["بلغ النمو ٣٫٥ بالمئة.", "وأضاف أن 3.5 بالمئة كافية."]),
     ("ar", "وصل د. محمد إلى القاهرة. ثم غادر.", ["وصل د. محمد إلى القاهرة.", "ثم غادر."]),

@@ -105,7 +105,11 @@ class LanguageRules:
     - ``number_abbreviations``: it does not when a number follows (``No. 5``, ``Jan. 5``), since ``No.``
       and ``Jan.`` also end sentences;
     - ``final_abbreviations``: it does before a capitalised (or uncased, e.g. Arabic) word, as any word's
-      period does, but not before a number or symbol (``etc. The`` ends, ``5 p.m. 2021`` does not).
+      period does, but not before a number or symbol (``etc. The`` ends, ``5 p.m. 2021`` does not), nor
+      before one of the ``continuations`` (``5 p.m. Monday``, ``10 a.m. GMT``: news style dates a time
+      by its day or zone);
+    - ``place_abbreviations``: final after a capitalised name (``Main St. The house``: Street), never
+      final otherwise (``in St. Louis``: Saint).
 
     ``glued``: a terminal directly followed by a letter still ends the sentence (``الجمعة.وقال``: Arabic
     news is often typed without a space after the period). Single letters (initials: ``J.``, ``د.``,
@@ -116,6 +120,8 @@ class LanguageRules:
     abbreviations: frozenset[str] = frozenset()
     number_abbreviations: frozenset[str] = frozenset()
     final_abbreviations: frozenset[str] = frozenset()
+    continuations: frozenset[str] = frozenset()
+    place_abbreviations: frozenset[str] = frozenset()
     glued: bool = False
 
     @property
@@ -151,10 +157,16 @@ LANGUAGES: dict[str, LanguageRules] = {
         terminals=LATIN_TERMINALS,
         abbreviations=_words(
             "Mr Mrs Ms Messrs Dr Prof Gen Lt Col Maj Capt Cmdr Adm Sgt Cpl Rep Sen Gov Pres Amb Rev Hon Supt "
-            "St Mt Ft vs v e.g i.e E.g I.e cf al approx Dept Univ Ph.D M.D B.A M.A U.S U.K U.N U.S.A U.A.E E.U"
+            "Mt Ft vs v e.g i.e E.g I.e cf al approx Dept Univ Ph.D M.D B.A M.A U.S U.K U.N U.S.A U.A.E E.U"
         ),
         number_abbreviations=_words(f"No Nos no nos Art art p pp Vol vol Fig fig Ch ch Sec sec {_MONTHS}"),
-        final_abbreviations=_words("etc Inc Ltd Co Corp Bros Jr Sr a.m p.m A.M P.M"),
+        final_abbreviations=_words("etc Inc Ltd Co Corp Bros Jr Sr a.m p.m A.M P.M Ave Blvd Rd"),
+        continuations=_words(
+            "Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mon Tue Tues Wed Thu Thurs Fri Sat Sun "
+            "January February March April May June July August September October November December "
+            f"{_MONTHS} GMT UTC EST EDT CST CDT MST MDT PST PDT BST CET CEST ET PT local"
+        ),
+        place_abbreviations=_words("St"),
     ),
     "ar": LanguageRules(
         terminals=ARABIC_TERMINALS,
@@ -302,17 +314,40 @@ def _ends_sentence(
     word = _bare(text[word_start : m.start()].lstrip(OPENERS))
     if not word:
         return True  # a detached period: "word . Next", the last dot of ". . ."
-    if word in rules.abbreviations or _INITIALS.fullmatch(word):
+    if word in rules.place_abbreviations:
+        if not _follows_name(text, word_start, limit):
+            return False
+    elif word in rules.final_abbreviations:
+        if not first.isalpha() or _next_word(text, next_pos, end) in rules.continuations:
+            return False
+    elif word in rules.abbreviations or _INITIALS.fullmatch(word):
         return False
     if word in rules.number_abbreviations and first.isdigit():
-        return False
-    if word in rules.final_abbreviations and not first.isalpha():
         return False
     if glued and len(word) < 2:
         return False  # a list number glued to its item: 1.البند
     # "1. First point": a short number opening the sentence is a list marker, not a sentence.
     opens_sentence = trim(text, sentence_start, word_start) is None
     return not (opens_sentence and word.isdigit() and len(word) <= 3)
+
+
+def _next_word(text: str, pos: int, end: int) -> str:
+    """The word starting at ``pos`` without trailing punctuation (``Monday,`` -> ``Monday``)."""
+    stop = pos
+    while stop < end and (text[stop].isalnum() or text[stop] in "'’"):
+        stop += 1
+    return text[pos:stop]
+
+
+def _follows_name(text: str, word_start: int, limit: int) -> bool:
+    """Whether the word before ``word_start`` (one space back) is capitalised: ``Main St.``, not ``in St.``."""
+    k = word_start
+    while k > limit and text[k - 1] in " \t\u00a0":
+        k -= 1
+    stop = k
+    while k > limit and text[k - 1].isalpha():
+        k -= 1
+    return stop > k and text[k].isupper()
 
 
 # -- what the model sees -----------------------------------------------------------------------------------------
