@@ -217,8 +217,8 @@ class _Side:
         self.starts = starts
         self.has_paragraphs = paragraphs is not None
         norms = np.linalg.norm(vectors, axis=1)
-        #: unit vectors; their mean is where a "random" sentence of this side points
-        self.units = vectors / np.where(norms > 0, norms, 1.0)[:, None]
+        #: mean of the unit vectors: where a "random" sentence of this side points
+        self.mean_unit = (vectors / np.where(norms > 0, norms, 1.0)[:, None]).mean(axis=0)
 
     def coarsen(self, max_run: int) -> _Side:
         """This side at half resolution: neighbouring sentences summed pairwise."""
@@ -320,8 +320,8 @@ def _dp(
     left = max_b + 1
     # hub_x[i] = (x_0 + ... + x_{i-1}) . mean target unit vector: a run's cosine with a random sentence
     # of the other side is one difference and one division away
-    hub_x = src.prefix @ tgt.units.mean(axis=0) if m else np.zeros(n + 1)
-    hub_y = tgt.prefix @ src.units.mean(axis=0) if n else np.zeros(m + 1)
+    hub_x = src.prefix @ tgt.mean_unit
+    hub_y = tgt.prefix @ src.mean_unit
     use_paragraphs = params.paragraph_weight and (src.has_paragraphs or tgt.has_paragraphs)
     for i in range(n + 1):
         count = int(min(hi[i], m) - lo[i] + 1)
@@ -349,17 +349,19 @@ def _dp(
             nx = np.array([src.norms[a][i] for a in a_])[:, None]
             ny = table.target_norms(b_, lo[i], count)
             cos, informative = _cosines(dot, nx, ny)
+            # the target run [j-b, j) of every candidate, as clipped prefix indices
+            run_end = np.clip(j, 0, m)[None, :]
+            run_start = np.clip(j[None, :] - b_[:, None], 0, m)
             # hubness (Vecalign's normalization): measure the cosine against what each side scores
             # with random sentences of the other, so generic runs that resemble everything earn less
             with np.errstate(invalid="ignore", divide="ignore"):
                 rx = (hub_x[i] - hub_x[i - a_])[:, None] / np.sqrt(nx)
-                ry = (hub_y[np.clip(j, 0, m)][None, :] - hub_y[np.clip(j[None, :] - b_[:, None], 0, m)]) / np.sqrt(ny)
+                ry = (hub_y[run_end] - hub_y[run_start]) / np.sqrt(ny)
             baseline = np.nan_to_num((rx + ry) / 2, nan=params.chance, posinf=params.chance, neginf=params.chance)
             cos = cos - (baseline - params.chance)
             evidence = np.where(informative, np.clip(kappa * (cos - tau), -cap, cap), 0.0) * sz
             lx = (src.chars[i] - src.chars[i - a_])[:, None]
-            jc = np.clip(j, 0, m)
-            ly = tgt.chars[jc][None, :] - tgt.chars[np.clip(j[None, :] - b_[:, None], 0, m)]
+            ly = tgt.chars[run_end] - tgt.chars[run_start]
             cost = pr + length_cost(lx, ly, params.ratio, params.variance) - evidence
             # members of merged sides: each must look related to the other side
             # target member: single target [c-1, c) against source run [i-a, i)

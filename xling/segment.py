@@ -341,8 +341,9 @@ def _next_word(text: str, pos: int, end: int) -> str:
 
 def _follows_name(text: str, word_start: int, limit: int) -> bool:
     """Whether the word before ``word_start`` (one space back) is capitalised: ``Main St.``, not ``in St.``."""
+    invisible = _invisible_chars()
     k = word_start
-    while k > limit and text[k - 1] in " \t\u00a0":
+    while k > limit and text[k - 1] in invisible:
         k -= 1
     stop = k
     while k > limit and text[k - 1].isalpha():
