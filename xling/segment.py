@@ -297,7 +297,10 @@ def _ends_sentence(
 ) -> bool:
     """Whether the terminal run ``m`` ends a sentence, given the next visible character at ``next_pos``."""
     glued = next_pos == m.end()
-    while next_pos < end and text[next_pos] in OPENERS:
+    invisible = _invisible_chars()
+    # openers and the spaces between them ('. " «Next'); nothing visible after them ends the sentence, so a
+    # paragraph and the same paragraph with a trailing space cut alike
+    while next_pos < end and (text[next_pos] in OPENERS or text[next_pos] in invisible):
         next_pos += 1
     if next_pos >= end:
         return True
@@ -308,7 +311,6 @@ def _ends_sentence(
         return True  # ! ? ؟ … and runs such as ?! or ... are unambiguous
     word_start = m.start()
     limit = max(sentence_start, word_start - _WORD_LIMIT)
-    invisible = _invisible_chars()
     while word_start > limit and text[word_start - 1] not in invisible:
         word_start -= 1
     word = _bare(text[word_start : m.start()].lstrip(OPENERS))
