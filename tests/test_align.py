@@ -82,6 +82,30 @@ def test_lexical_similarity_beats_misleading_lengths():
     assert beads == ["[0]:[0]", "[]:[1]", "[1]:[2]", "[2]:[3]"]
 
 
+def crossing_document(seed: int, clause: str | None) -> tuple[list[str], list[str]]:
+    """20 sentence pairs whose "translation" is the target itself, except that ``clause``, at the end
+    of source 9, opens target 10 instead: the translator cut the two sentences elsewhere."""
+    rnd = random.Random(seed)
+    vocab = [f"w{k}" for k in range(400)]
+    mt = [" ".join(rnd.choice(vocab) for _ in range(rnd.randint(25, 35))) + "." for _ in range(20)]
+    target = list(mt)
+    if clause:
+        mt[9] = mt[9][:-1] + ", " + clause + "."
+        target[10] = clause.capitalize() + ". " + target[10]
+    return mt, target
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_content_crossing_a_boundary_makes_a_2_2_bead(seed):
+    """A short clause moved across the sentence boundary leaves both 1-1 beads looking good to a cosine;
+    the words it shares only with the other side's next sentence are what call for the 2-2 bead."""
+    mt, target = crossing_document(seed, "two days for the last 250 metres")
+    crossing = [b.to_string() for b in align(mt, target, source_translations=mt)]
+    assert crossing[8:11] == ["[8]:[8]", "[9, 10]:[9, 10]", "[11]:[11]"]
+    blind = [b.to_string() for b in align(mt, target, source_translations=mt, boundary_weight=0.0)]
+    assert blind[8:11] == ["[8]:[8]", "[9]:[9]", "[10]:[10]"]
+
+
 def test_paragraph_evidence_keeps_beads_inside_paragraphs():
     source = ["One two three four.", "Five six seven eight nine ten."]
     target = ["One two three four five six.", "Seven eight nine ten."]
@@ -172,7 +196,7 @@ TEXTBERG = Path(__file__).resolve().parents[2] / "shared" / "data" / "textberg-d
 
 @pytest.mark.skipif(not (TEXTBERG / "dev.defr").exists(), reason="Text+Berg dev set not beside the checkout")
 def test_textberg_dev_scores_do_not_regress():
-    """Guard the benchmark figures in eval/README.md (dev set: F1 0.901 with MT, 0.796 model-free)."""
+    """Guard the benchmark figures in eval/README.md (dev set: F1 0.923 with MT, 0.796 model-free)."""
     def lines(name):
         return (TEXTBERG / name).read_text(encoding="utf-8").rstrip("\n").split("\n")
 
@@ -180,4 +204,4 @@ def test_textberg_dev_scores_do_not_regress():
     with_mt = alignment_scores(gold, align(lines("dev.de"), lines("dev.fr"),
                                            source_translations=lines("eval1957.google.fr")))
     model_free = alignment_scores(gold, align(lines("dev.de"), lines("dev.fr")))
-    assert with_mt["f1_strict"] >= 0.895 and model_free["f1_strict"] >= 0.78
+    assert with_mt["f1_strict"] >= 0.92 and model_free["f1_strict"] >= 0.78

@@ -22,6 +22,11 @@ Every bead gets a cost, a negative log-score in nats, made of:
   generic runs that resemble everything earn less than specific ones;
 * **paragraphs** (optional): a bead that spans a paragraph boundary pays ``paragraph_weight``.
 
+With translations, every bead boundary also pays for the **content that crosses it** (:class:`_Leaks`):
+words that the sentence just before it shares only with the sentence just after it on the other side.
+A clause moved across a sentence boundary by the translator leaves two 1-1 beads looking as good as
+the 2-2 bead, to a cosine over the merged bead; these exclusive words are what tell them apart.
+
 Long documents are aligned coarse-to-fine as Vecalign does: both sides are halved (neighbouring
 sentences summed) until the table is small, and the coarse path, projected back, bounds the band that
 the next level searches.
@@ -73,6 +78,10 @@ EVIDENCE_CAP = 3.0
 SIZE_EXPONENT = 0.5
 #: Nats against a bead that spans a paragraph boundary (when paragraphs are given).
 PARAGRAPH_WEIGHT = 5.0
+#: Nats per unit of content crossing a bead boundary, in either direction (see _Leaks).
+BOUNDARY_WEIGHT = 40.0
+#: Share of content that may cross a boundary for free (a shared word or two in long sentences).
+BOUNDARY_FLOOR = 0.1
 #: Largest table (cells) aligned in one go; larger documents are aligned coarse-to-fine.
 FULL_TABLE_CELLS = 300_000
 #: Sentences searched on either side of the projected coarse path.
@@ -234,6 +243,71 @@ class _Side:
         return self.starts[end] - self.starts[np.minimum(start + 1, end)] > 0
 
 
+def _is_word_feature(feature: str) -> bool:
+    """Words, numbers, names and cognates (``w:``, ``sw:``, ``#``, ``n:``, ``c:``), not character n-grams."""
+    return ":" in feature[:3] or feature[:1] == "#"
+
+
+class _Leaks:
+    """What crosses each bead boundary (i, j), between source sentences i-1 | i and target j-1 | j.
+
+    Words of source i-1 found in target j but in neither source i nor target j-1 say that source i-1
+    goes on into target j; likewise source i into target j-1. Each direction is measured as the idf
+    weight of those words over the geometric mean of the two sentences' weights (a cosine-like share),
+    and what exceeds ``floor`` costs ``weight`` nats per unit. The target side is kept dense (one column
+    per boundary, over hashed word rows) and the source side sparse, so a DP row's boundary costs are
+    two small vector-matrix products.
+    """
+
+    def __init__(self, source_feats: Sequence[Sequence[str]], target_feats: Sequence[Sequence[str]], weight: float, floor: float):
+        xs = [{f for f in feats if _is_word_feature(f)} for feats in source_feats]
+        ys = [{f for f in feats if _is_word_feature(f)} for feats in target_feats]
+        df: dict[str, list[int]] = {}
+        for side, sets in enumerate((xs, ys)):
+            for words in sets:
+                for w in words:
+                    df.setdefault(w, [0, 0])[side] += 1
+        shared = sorted(w for w, c in df.items() if c[0] and c[1])  # only shared words can cross
+        self.dims = max(1, min(MAX_DIMENSIONS, len(shared)))
+        self.column = {w: k % self.dims for k, w in enumerate(shared)}
+        total = len(xs) + len(ys)
+        self.idf = {w: math.log(total / sum(df[w])) for w in shared}
+        self.weight, self.floor = weight, floor
+        xs = [words & self.column.keys() for words in xs]
+        ys = [words & self.column.keys() for words in ys]
+        # boundary k lies between sentences k-1 and k: "after" is what of sentence k-1 is not in k,
+        # "before" what of sentence k is not in k-1
+        self.source_after = [self._exclusive(xs, k - 1, k) for k in range(len(xs) + 1)]
+        self.source_before = [self._exclusive(xs, k, k - 1) for k in range(len(xs) + 1)]
+        self.target_after = self._dense([self._exclusive(ys, k, k - 1) for k in range(len(ys) + 1)])
+        self.target_before = self._dense([self._exclusive(ys, k - 1, k) for k in range(len(ys) + 1)])
+
+    def _exclusive(self, sets: Sequence[set[str]], keep: int, drop: int) -> tuple[np.ndarray, np.ndarray]:
+        """Columns and weights (sqrt of idf share) of the words of sentence ``keep`` missing from ``drop``."""
+        if not 0 <= keep < len(sets):
+            return np.zeros(0, dtype=int), np.zeros(0)
+        mass = sum(self.idf[w] for w in sets[keep])
+        words = sorted(sets[keep] - (sets[drop] if 0 <= drop < len(sets) else set()))
+        cols = np.array([self.column[w] for w in words], dtype=int)
+        vals = np.array([math.sqrt(self.idf[w] / mass) if mass > 0 else 0.0 for w in words])
+        return cols, vals
+
+    def _dense(self, rows: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """Word rows by boundary column, so that a DP row's band is one slice."""
+        out = np.zeros((self.dims, len(rows)), dtype=np.float32)
+        for k, (cols, vals) in enumerate(rows):
+            np.add.at(out[:, k], cols, vals)
+        return out
+
+    def costs(self, i: int, start: int, count: int) -> np.ndarray:
+        """Nats charged at the boundaries (i, j) for j = start .. start + count - 1."""
+        out = np.zeros(count)
+        for (cols, vals), target in ((self.source_after[i], self.target_after), (self.source_before[i], self.target_before)):
+            if len(cols):
+                out += np.maximum(0.0, vals @ target[cols, start : start + count] - self.floor)
+        return self.weight * out
+
+
 class _Table:
     """Prefix dot products ``E[i, j] = (x_0 + ... + x_{i-1}) . (y_0 + ... + y_{j-1})`` over a band.
 
@@ -292,11 +366,13 @@ def _dp(
     hi: np.ndarray,
     types: Sequence[tuple[int, int]],
     params: AlignParams,
+    leaks: _Leaks | None = None,
 ) -> list[tuple[int, int, float]]:
     """Best monotonic path through the band ``lo[i] <= j <= hi[i]``; returns beads as (a, b, cost).
 
     Row by row, vectorized over the band's columns and over bead types; insertions (0-1), which chain
-    along a row, are added by one running minimum.
+    along a row, are added by one running minimum. ``leaks`` charges every cell the path passes through
+    (a bead boundary) for the content that crosses it.
     """
     n, m = src.size, tgt.size
     max_a = max(a for a, _ in types)
@@ -402,9 +478,15 @@ def _dp(
             best[take] = cand[take]
             best_k[take] = k_[pick[take]]
             best_cost[take] = cost[pick[take], np.nonzero(take)[0]]
-        # insertions chain along the row: best[c] = min(best[c], best[c-1] + step)
+        # insertions chain along the row: best[c] = min(best[c], best[c-1] + step), every cell paying
+        # its boundary cost: offsets are the running sums of step + boundary
         step = -params.log_priors[(0, 1)]
-        offsets = step * np.arange(count)
+        if leaks is not None:
+            boundary = leaks.costs(i, int(lo[i]), count)
+            best = best + boundary
+            offsets = np.concatenate([[0.0], np.cumsum(step + boundary[1:])])
+        else:
+            offsets = step * np.arange(count)
         scanned = np.minimum.accumulate(best - offsets) + offsets
         took = scanned < best - 1e-9
         best = np.where(took, scanned, best)
@@ -424,12 +506,15 @@ def _dp(
     return beads
 
 
-def _search(src: _Side, tgt: _Side, types: Sequence[tuple[int, int]], params: AlignParams) -> list[tuple[int, int, float]]:
+def _search(
+    src: _Side, tgt: _Side, types: Sequence[tuple[int, int]], params: AlignParams, leaks: _Leaks | None = None
+) -> list[tuple[int, int, float]]:
     """The whole table when small; otherwise align a coarser copy (neighbouring sentences summed, halving
-    until the table is a quarter of the full-table size) and search a band around its path."""
+    until the table is a quarter of the full-table size) and search a band around its path. Boundary
+    leaks are sentence-level evidence, used at full resolution only."""
     n, m = src.size, tgt.size
     if (n + 1) * (m + 1) <= FULL_TABLE_CELLS or min(n, m) < 8:
-        return _dp(src, tgt, np.zeros(n + 1, dtype=int), np.full(n + 1, m), types, params)
+        return _dp(src, tgt, np.zeros(n + 1, dtype=int), np.full(n + 1, m), types, params, leaks)
     max_run = max(max(t) for t in types)
     coarse_src, coarse_tgt, factor = src, tgt, 1
     while (coarse_src.size + 1) * (coarse_tgt.size + 1) > FULL_TABLE_CELLS // 4 and min(coarse_src.size, coarse_tgt.size) >= 16:
@@ -449,7 +534,7 @@ def _search(src: _Side, tgt: _Side, types: Sequence[tuple[int, int]], params: Al
     hi = np.minimum(m, np.maximum.accumulate(hi) + margin)
     lo[: margin + 1] = 0
     hi[-margin - 1 :] = m
-    return _dp(src, tgt, lo.astype(int), hi.astype(int), types, params)
+    return _dp(src, tgt, lo.astype(int), hi.astype(int), types, params, leaks)
 
 
 def align(
@@ -463,6 +548,7 @@ def align(
     bead_types: Sequence[tuple[int, int]] | None = None,
     lexical_weight: float = LEXICAL_WEIGHT,
     paragraph_weight: float = PARAGRAPH_WEIGHT,
+    boundary_weight: float = BOUNDARY_WEIGHT,
     anchors: bool = True,
 ) -> list[Bead]:
     """Align two documents' sentences into monotonic beads that cover every sentence exactly once.
@@ -472,7 +558,8 @@ def align(
     similarity; without them the aligner is model-free (length and anchors). To align a paragraph's
     source sentences with the sentences of its machine translation, pass the MT sentences as the
     target and nothing else. ``source_paragraphs`` / ``target_paragraphs`` give each sentence's
-    paragraph index (soft evidence). A bead's ``score`` is exp(-cost) capped at 1: near 1 for a
+    paragraph index (soft evidence). ``boundary_weight`` prices content that crosses a bead boundary,
+    measured when translations are given (0 turns it off). A bead's ``score`` is exp(-cost) capped at 1: near 1 for a
     confident bead, near 0 for a doubtful one.
     """
     source_sentences, target_sentences = list(source_sentences), list(target_sentences)
@@ -516,7 +603,13 @@ def align(
         log_priors={t: math.log(p) for t, p in BEAD_PRIORS.items()},
     )
     max_run = max(max(t) for t in types)
-    path = _search(_Side(x, lx, source_paragraphs, max_run), _Side(y, ly, target_paragraphs, max_run), types, params)
+    # boundary leaks need the words of a translation: anchors alone are too few per sentence, and one
+    # chance match ("This" and a name skeleton) in a short sentence reads as a large share
+    translated = source_translations is not None or target_translations is not None
+    leaks = _Leaks(src_feats, tgt_feats, boundary_weight, BOUNDARY_FLOOR) if boundary_weight and translated else None
+    path = _search(
+        _Side(x, lx, source_paragraphs, max_run), _Side(y, ly, target_paragraphs, max_run), types, params, leaks
+    )
     beads = []
     i = j = 0
     for a, b, cost in path:
