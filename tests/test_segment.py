@@ -270,11 +270,13 @@ def test_generated_sentences_are_recovered_exactly(case):
 
 
 def test_large_text_is_fast():
-    text = (AR_SEED + "\n") * (1_000_000 // len(AR_SEED))
+    copies = 1_000_000 // len(AR_SEED)
+    text = (AR_SEED + "\n") * copies
     started = time.perf_counter()
     paragraphs, found = segment(text, "ar")
     elapsed = time.perf_counter() - started
-    assert len(paragraphs) == 16 * (1_000_000 // len(AR_SEED))
+    assert len(paragraphs) == 16 * copies
+    assert len(found) == len(segment(AR_SEED, "ar")[1]) * copies
     assert elapsed < 3.0, f"segmenting 1 MB took {elapsed:.2f}s"
 
 
