@@ -123,6 +123,21 @@ def text_features(text: str, n: int = 4) -> list[str]:
     return feats
 
 
+def _shared_columns(
+    source_sets: Sequence[set[str]], target_sets: Sequence[set[str]]
+) -> tuple[dict[str, list[int]], dict[str, int], int]:
+    """Document frequencies [source, target] of every feature, and a column for each feature both
+    sides have (hashed modulo ``MAX_DIMENSIONS`` past that many), and the number of columns."""
+    df: dict[str, list[int]] = {}
+    for side, sets in enumerate((source_sets, target_sets)):
+        for feats in sets:
+            for f in feats:
+                df.setdefault(f, [0, 0])[side] += 1
+    shared = sorted(f for f, c in df.items() if c[0] and c[1])
+    dims = max(1, min(MAX_DIMENSIONS, len(shared)))
+    return df, {f: k % dims for k, f in enumerate(shared)}, dims
+
+
 def _vectorize(
     source_feats: Sequence[Sequence[str]], target_feats: Sequence[Sequence[str]]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -133,14 +148,7 @@ def _vectorize(
     zero: they match nothing but lower the cosine of any bead that contains them, which is how an added
     or dropped sentence about something new shows even without a translation model.
     """
-    df: dict[str, list[int]] = {}
-    for side, feats_list in enumerate((source_feats, target_feats)):
-        for feats in feats_list:
-            for f in set(feats):
-                df.setdefault(f, [0, 0])[side] += 1
-    shared = sorted(f for f, c in df.items() if c[0] and c[1])
-    dims = max(1, min(MAX_DIMENSIONS, len(shared)))
-    column = {f: k % dims for k, f in enumerate(shared)}
+    df, column, dims = _shared_columns([set(f) for f in source_feats], [set(f) for f in target_feats])
     total = len(source_feats) + len(target_feats)
 
     def matrix(feats_list: Sequence[Sequence[str]], private_offset: int) -> np.ndarray:
@@ -262,17 +270,11 @@ class _Leaks:
     def __init__(self, source_feats: Sequence[Sequence[str]], target_feats: Sequence[Sequence[str]], weight: float, floor: float):
         xs = [{f for f in feats if _is_word_feature(f)} for feats in source_feats]
         ys = [{f for f in feats if _is_word_feature(f)} for feats in target_feats]
-        df: dict[str, list[int]] = {}
-        for side, sets in enumerate((xs, ys)):
-            for words in sets:
-                for w in words:
-                    df.setdefault(w, [0, 0])[side] += 1
-        shared = sorted(w for w, c in df.items() if c[0] and c[1])  # only shared words can cross
-        self.dims = max(1, min(MAX_DIMENSIONS, len(shared)))
-        self.column = {w: k % self.dims for k, w in enumerate(shared)}
+        df, self.column, self.dims = _shared_columns(xs, ys)
         total = len(xs) + len(ys)
-        self.idf = {w: math.log(total / sum(df[w])) for w in shared}
+        self.idf = {w: math.log(total / sum(df[w])) for w in self.column}
         self.weight, self.floor = weight, floor
+        # only words both documents have can cross
         xs = [words & self.column.keys() for words in xs]
         ys = [words & self.column.keys() for words in ys]
         # boundary k lies between sentences k-1 and k: "after" is what of sentence k-1 is not in k,
