@@ -277,21 +277,24 @@ class _Leaks:
         # only words both documents have can cross
         xs = [words & self.column.keys() for words in xs]
         ys = [words & self.column.keys() for words in ys]
+        xm = [sum(self.idf[w] for w in words) for words in xs]  # each sentence's weight, once
+        ym = [sum(self.idf[w] for w in words) for words in ys]
         # boundary k lies between sentences k-1 and k: "after" is what of sentence k-1 is not in k,
         # "before" what of sentence k is not in k-1
-        self.source_after = [self._exclusive(xs, k - 1, k) for k in range(len(xs) + 1)]
-        self.source_before = [self._exclusive(xs, k, k - 1) for k in range(len(xs) + 1)]
-        self.target_after = self._dense([self._exclusive(ys, k, k - 1) for k in range(len(ys) + 1)])
-        self.target_before = self._dense([self._exclusive(ys, k - 1, k) for k in range(len(ys) + 1)])
+        self.source_after = [self._exclusive(xs, xm, k - 1, k) for k in range(len(xs) + 1)]
+        self.source_before = [self._exclusive(xs, xm, k, k - 1) for k in range(len(xs) + 1)]
+        self.target_after = self._dense([self._exclusive(ys, ym, k, k - 1) for k in range(len(ys) + 1)])
+        self.target_before = self._dense([self._exclusive(ys, ym, k - 1, k) for k in range(len(ys) + 1)])
 
-    def _exclusive(self, sets: Sequence[set[str]], keep: int, drop: int) -> tuple[np.ndarray, np.ndarray]:
+    def _exclusive(
+        self, sets: Sequence[set[str]], masses: Sequence[float], keep: int, drop: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Columns and weights (sqrt of idf share) of the words of sentence ``keep`` missing from ``drop``."""
-        if not 0 <= keep < len(sets):
+        if not 0 <= keep < len(sets) or masses[keep] <= 0:
             return np.zeros(0, dtype=int), np.zeros(0)
-        mass = sum(self.idf[w] for w in sets[keep])
         words = sorted(sets[keep] - (sets[drop] if 0 <= drop < len(sets) else set()))
         cols = np.array([self.column[w] for w in words], dtype=int)
-        vals = np.array([math.sqrt(self.idf[w] / mass) if mass > 0 else 0.0 for w in words])
+        vals = np.array([math.sqrt(self.idf[w] / masses[keep]) for w in words])
         return cols, vals
 
     def _dense(self, rows: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
