@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from xling.aligner import align, alignment_scores, read_beads
+from xling.alignment.aligner import align, alignment_scores, read_beads
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "textberg-dev"
 PUBLISHED = {"Gale-Church": 0.68, "Bleualign": 0.81, "Vecalign (LASER)": 0.90, "SentAlign": 0.93, "Bertalign": 0.94}

@@ -3,7 +3,7 @@
     python eval/speed_bench.py --quick --json     # transformers vs CTranslate2 int8, beam 4 (< 5 min on 2 cores)
     python eval/speed_bench.py                    # the full grid: compute types, beams, batch sizes, 200 articles
 
-The model is built once by ``xling.testing.build_speed_model`` (6+6 layers, d_model 512, 8 heads, FFN 2048,
+The model is built once by ``support.models.build_speed_model`` (6+6 layers, d_model 512, 8 heads, FFN 2048,
 vocabulary 62834) and cached. Random weights never emit ``</s>`` on cue, so every output is forced to the
 same length (``DecodeOptions(force_length=True)``): each backend does exactly the same work.
 
@@ -33,6 +33,9 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+# The fixture-model builders live with the tests (they are not part of the installed package).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SEED = REPO_ROOT / "seeds" / "000_669c3c74050fa7e2.txt"
@@ -68,7 +71,7 @@ def corpus_articles(n: int, seed: int = 0) -> list[str]:
 
 def corpus_sentences(articles: list[str]) -> list[str]:
     """Model inputs, exactly as the pipeline makes them (segmentation + normalization)."""
-    from xling.segment import model_input, segment
+    from xling.text.segment import model_input, segment
 
     out = []
     for article in articles:
@@ -102,7 +105,7 @@ class _Recorder:
 def _stages_available() -> bool:
     import importlib.util
 
-    return all(importlib.util.find_spec(m) is not None for m in ("xling.entities", "xling.qa"))
+    return all(importlib.util.find_spec(m) is not None for m in ("xling.entities.linking", "xling.qa.checks"))
 
 
 def time_seed(backend: Any, options: Any, repeats: int, annotate: bool) -> dict[str, Any]:
@@ -259,7 +262,7 @@ def _summary(run: dict[str, Any]) -> str:
 def speed_model(path: str | None) -> str:
     if path:
         return path
-    from xling.testing import cached_model
+    from support.models import cached_model
 
     started = time.perf_counter()
     model = cached_model("speed")
@@ -388,14 +391,14 @@ def main(argv: list[str] | None = None) -> int:
 STAGES = {
     "model": ("xling.mt.ct2", "CT2Backend._generate"),
     "tokenization": ("xling.mt.base", "Backend.encode"),
-    "segmentation": ("xling.segment", "segment"),
-    "long-sentence splitting": ("xling.segment", "split_long"),
-    "model input normalization": ("xling.segment", "model_input"),
-    "alignment": ("xling.aligner", "align"),
-    "entities": ("xling.entities", "link_entities"),
-    "name harmonization": ("xling.entities", "harmonize_names"),
-    "qa": ("xling.qa", "run_checks"),
-    "rendering": ("xling.render", "render_document"),
+    "segmentation": ("xling.text.segment", "segment"),
+    "long-sentence splitting": ("xling.text.segment", "split_long"),
+    "model input normalization": ("xling.text.segment", "model_input"),
+    "alignment": ("xling.alignment.aligner", "align"),
+    "entities": ("xling.entities.linking", "link_entities"),
+    "name harmonization": ("xling.entities.linking", "harmonize_names"),
+    "qa": ("xling.qa.checks", "run_checks"),
+    "rendering": ("xling.render.html", "render_document"),
 }
 
 
@@ -413,7 +416,7 @@ def profile(model: str, compute_type: str, threads: int | None) -> dict[str, Any
     import xling
     from xling.mt.base import DecodeOptions
     from xling.mt.ct2 import CT2Backend
-    from xling.render import render_document
+    from xling.render.html import render_document
 
     backend = CT2Backend(model, compute_type=compute_type, threads=threads).load()
     options = DecodeOptions(beam_size=4, force_length=True, retry=False, max_length_a=LENGTH_A, max_length_b=LENGTH_B)

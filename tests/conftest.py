@@ -1,4 +1,4 @@
-"""Shared fixtures: offline settings, the seed texts and the test models built by xling.testing."""
+"""Shared fixtures: offline settings, the seed texts and the test models built by support.models."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def seed_english() -> str:
 @pytest.fixture(scope="session")
 def tiny_model_dir() -> Path:
     """A tiny random-weight MarianMT in opus-mt-ar-en's hub layout (cached under .test-models/)."""
-    from xling.testing import cached_model
+    from support.models import cached_model
 
     return cached_model("tiny", REPO_ROOT / ".test-models")
 
@@ -46,6 +46,6 @@ def tiny_model_dir() -> Path:
 @pytest.fixture(scope="session")
 def legacy_model_dir() -> Path:
     """The same tiny model stored as the 2020 checkpoints were (pytorch_model.bin, tied embeddings)."""
-    from xling.testing import cached_model
+    from support.models import cached_model
 
     return cached_model("tiny-legacy", REPO_ROOT / ".test-models")

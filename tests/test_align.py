@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xling.aligner import (
+from xling.alignment.aligner import (
     BEAD_PRIORS,
     align,
     alignment_scores,
@@ -17,7 +17,7 @@ from xling.aligner import (
     read_beads,
     text_features,
 )
-from xling.anchors import arabic_skeletons, numbers, skeleton
+from xling.alignment.anchors import arabic_skeletons, numbers, skeleton
 from xling.document import Bead
 
 WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma"]
@@ -117,9 +117,9 @@ def test_paragraph_evidence_keeps_beads_inside_paragraphs():
 
 
 def test_long_documents_take_the_coarse_to_fine_path(monkeypatch):
-    import xling.aligner
+    import xling.alignment.aligner
 
-    monkeypatch.setattr(xling.aligner, "FULL_TABLE_CELLS", 2_000)  # force two coarse levels
+    monkeypatch.setattr(xling.alignment.aligner, "FULL_TABLE_CELLS", 2_000)  # force two coarse levels
     source = synthetic(200, seed=3)
     target = list(source)
     del target[100]

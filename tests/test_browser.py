@@ -20,7 +20,7 @@ CHROMIUM = "/usr/bin/chromium"
 if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
 
-from xling import ui  # noqa: E402
+from xling.serve import ui  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -124,7 +124,7 @@ def test_translate_streams_and_links_sentences(page, seed_text, tmp_path):
 
 
 def test_compare_colours_entities_alike_on_both_sides(page, seed_text, seed_english, tmp_path):
-    pytest.importorskip("xling.comparison")
+    pytest.importorskip("xling.pipeline.comparison")
     page.get_by_role("tab", name="Compare").click()
     page.fill("#xl-compare-source textarea", seed_text)
     page.fill("#xl-compare-target textarea", seed_english)
@@ -183,7 +183,7 @@ def test_hostile_input_stays_inert(page, tmp_path):
     assert "RLO" in page.locator(f"{view} .xl-src .xl-ctl").first.inner_text()
     assert page.locator(f"{view} .xl-rows script, {view} .xl-rows img, {view} .xl-rows svg").count() == 0
     try:
-        import xling.comparison  # noqa: F401
+        import xling.pipeline.comparison  # noqa: F401
     except ImportError:
         pass
     else:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.conftest import REPO_ROOT, SEED_NAME
-from xling.comparison import compare
+from xling.pipeline.comparison import compare
 from xling.errors import InputError
 
 EDITED = REPO_ROOT / "tests" / "data" / "compare" / SEED_NAME.replace(".txt", ".en.txt")
@@ -52,7 +52,7 @@ def test_faithful_translation_has_no_unmatched_sentence(seed_text, seed_english)
 
 
 def test_omission_and_addition_are_reported(seed_text, edited_english):
-    pytest.importorskip("xling.qa")
+    pytest.importorskip("xling.qa.checks")
     doc = compare(seed_text, edited_english, model="none")
     doc.validate()
     by_code = {}

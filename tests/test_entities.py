@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xling.document import Bead, Document, Entity, Issue, Mention, Sentence, Settings, Side
-from xling.edits import replace_in_target
-from xling.entities import (
+from xling.entities.edits import replace_in_target
+from xling.entities.linking import (
     gazetteer_arabic,
     harmonize_names,
     inconsistent_renderings,
@@ -21,7 +21,7 @@ from xling.entities import (
     same_name_variant,
 )
 from xling.errors import InputError, ModelUnavailable
-from xling.segment import segment
+from xling.text.segment import segment
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_AR = ROOT / "seeds" / "000_669c3c74050fa7e2.txt"

@@ -14,14 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xling import evaluation as ev
-from xling import testsets
+from xling.eval import scoring as ev
+from xling.eval import testsets
 from xling.errors import InputError, XlingError
 
 # `xling eval` without the other subcommands: the same parser and error handling as xling.cli.main
 RUNNER = """
 import argparse, sys
-from xling.commands import eval as cmd
+from xling.cli import eval as cmd
 from xling.errors import XlingError
 parser = argparse.ArgumentParser(prog="xling eval")
 cmd.add_arguments(parser)
@@ -64,7 +64,7 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
     """In-process `xling eval` (fast); returns exit code, stdout, stderr."""
     import argparse
 
-    from xling.commands import eval as cmd
+    from xling.cli import eval as cmd
 
     parser = argparse.ArgumentParser(prog="xling eval")
     cmd.add_arguments(parser)
@@ -255,7 +255,7 @@ def test_markdown_and_text_reports(files: dict[str, Path], capsys: pytest.Captur
 
 
 def test_plot_is_written_and_matplotlib_stays_lazy(tmp_path: Path) -> None:
-    check = subprocess.run([sys.executable, "-c", "import sys, xling.evaluation, xling.testsets, xling.commands.eval; "
+    check = subprocess.run([sys.executable, "-c", "import sys, xling.eval.scoring, xling.eval.testsets, xling.cli.eval; "
                             "print('matplotlib' in sys.modules, 'sacrebleu' in sys.modules, 'datasets' in sys.modules)"],
                            capture_output=True, text=True, check=True)
     assert check.stdout.split() == ["False", "False", "False"]
@@ -387,7 +387,7 @@ def test_downloaded_sets_are_cached(monkeypatch: pytest.MonkeyPatch, tmp_path: P
 # -- documents -----------------------------------------------------------------------------------------------
 def _document(source: str, target: str) -> object:
     from xling.document import Document, Settings, Side
-    from xling.segment import paragraph_spans
+    from xling.text.segment import paragraph_spans
 
     return Document("translate", Settings(), Side("ar", source, tuple(paragraph_spans(source))),
                     Side("en", target, tuple(paragraph_spans(target))))
@@ -464,7 +464,7 @@ def test_cli_entry_point_routes_to_eval(files: dict[str, Path], capsys: pytest.C
 def test_evaluate_is_the_public_api() -> None:
     import xling
 
-    import xling.aligner, xling.comparison, xling.evaluation  # noqa: E401,F401  (modules, named apart)
+    import xling.alignment.aligner, xling.pipeline.comparison, xling.eval.scoring  # noqa: E401,F401  (modules, named apart)
 
     # the package attributes stay the functions even after their modules are imported
     assert callable(xling.align) and callable(xling.compare) and xling.align.__name__ == "align"

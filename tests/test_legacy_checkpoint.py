@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from xling.testing import HUB_FILES, LEGACY_FILES, REFERENCE_FILE
+from support.models import HUB_FILES, LEGACY_FILES, REFERENCE_FILE
 
 
 @pytest.fixture(scope="module")

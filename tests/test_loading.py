@@ -8,7 +8,7 @@ import pytest
 
 from xling.errors import ModelUnavailable
 from xling.mt.loading import resolve_model
-from xling.pipeline import load_backend, translate
+from xling.pipeline.translation import load_backend, translate
 
 
 def test_hub_id_offline_fails_within_seconds(monkeypatch):

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xling.lexicon import DEMONYM, NAME, arabic_lookup_key, arabic_nisbas, default_lexicon, english_key
-from xling.names import (
+from xling.names.lexicon import DEMONYM, NAME, arabic_lookup_key, arabic_nisbas, default_lexicon, english_key
+from xling.names.arabic import (
     arabic_tokens,
     clitic_splits,
     name_similarity,

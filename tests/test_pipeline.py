@@ -11,7 +11,7 @@ from xling.document import Document
 from xling.errors import InputError
 from xling.mt.base import MAX_POSITIONS, DecodeOptions
 from xling.mt.cache import TranslationCache
-from xling.pipeline import load_backend, translate, translate_stream
+from xling.pipeline.translation import load_backend, translate, translate_stream
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_669c3c74050fa7e2.txt"
 # The random tiny model never stops by itself: where a test is about input handling, keep outputs short.

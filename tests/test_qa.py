@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xling.document import Bead, Document, Entity, Issue, Mention, Settings, Side
-from xling.entities import link_entities
+from xling.entities.linking import link_entities
 from xling.errors import InputError
-from xling.qa import REGISTRY, Check, numbers_in, parse_numeral, register, run_checks
-from xling.report import format_entities, format_issues
-from xling.segment import segment
+from xling.qa.checks import REGISTRY, Check, numbers_in, parse_numeral, register, run_checks
+from xling.render.report import format_entities, format_issues
+from xling.text.segment import segment
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_AR = (ROOT / "seeds" / "000_669c3c74050fa7e2.txt").read_text("utf-8")

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xling.document import Bead, Document, Entity, Issue, Mention, Sentence, Settings, Side
-from xling.render import PALETTE, escape, layout_rows, render_document, render_message, text_html
+from xling.render.html import PALETTE, escape, layout_rows, render_document, render_message, text_html
 
 ALLOWED_TAGS = {"div", "p", "span", "mark", "bdi", "small", "code", "section", "h3", "h4", "ul", "li", "button",
                 "table", "thead", "tbody", "tr", "th", "td"}

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from xling.errors import InputError
-from xling.segment import (
+from xling.text.segment import (
     LANGUAGES,
     LATIN,
     model_input,

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xling import testing
-from xling.testing import EOS, PAD, UNK, cached_model, hub_config, marian_vocab, train_sentencepiece
+from support import models as testing
+from support.models import EOS, PAD, UNK, cached_model, hub_config, marian_vocab, train_sentencepiece
 
 pieces = st.lists(
     st.sampled_from(["a", "▁b", "▁", EOS, UNK, PAD]) | st.text("abc▁", min_size=1, max_size=4), max_size=30

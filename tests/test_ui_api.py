@@ -11,8 +11,8 @@ gr = pytest.importorskip("gradio")
 from gradio_client import Client  # noqa: E402
 from gradio_client.exceptions import AppError  # noqa: E402
 
-from xling import ui  # noqa: E402
-from xling.commands import serve as serve_command  # noqa: E402
+from xling.serve import ui  # noqa: E402
+from xling.cli import serve as serve_command  # noqa: E402
 from xling.document import Document  # noqa: E402
 
 ARABIC = "قال الرئيس الروسي فلاديمير بوتين إن المكالمة كانت جيدة. واستمرت 50 دقيقة.\n\nوحذر من عقوبات جديدة."
@@ -81,7 +81,7 @@ def test_translate_endpoint_default_beam(client):
 
 
 def test_compare_endpoint_returns_the_json_contract(client):
-    pytest.importorskip("xling.comparison")
+    pytest.importorskip("xling.pipeline.comparison")
     result = client.predict(ARABIC, ENGLISH, False, api_name="/compare")
     assert set(result) >= CONTRACT_KEYS
     doc = Document.from_dict(result)
@@ -117,7 +117,7 @@ def test_page_starts_without_its_model_and_says_how_to_fix_it(offline_client):
 
 
 def test_compare_works_without_the_model(offline_client):
-    pytest.importorskip("xling.comparison")
+    pytest.importorskip("xling.pipeline.comparison")
     result = offline_client[0].predict(ARABIC, ENGLISH, True, api_name="/compare")
     assert result["mode"] == "compare" and result["alignment"]
 

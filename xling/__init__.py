@@ -18,11 +18,11 @@ from xling.errors import InputError, ModelUnavailable, XlingError
 from xling.version import __version__
 
 _LAZY = {
-    "translate": "xling.pipeline",
-    "translate_stream": "xling.pipeline",
-    "compare": "xling.comparison",
-    "align": "xling.aligner",
-    "evaluate": "xling.evaluation",
+    "translate": "xling.pipeline.translation",
+    "translate_stream": "xling.pipeline.translation",
+    "compare": "xling.pipeline.comparison",
+    "align": "xling.alignment.aligner",
+    "evaluate": "xling.eval.scoring",
 }
 
 __all__ = [

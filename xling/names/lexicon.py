@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 
-from xling.names import arabic_key, normalize_arabic
+from xling.names.arabic import arabic_key, normalize_arabic
 
 NAME = "name"
 DEMONYM = "demonym"
@@ -97,7 +97,7 @@ class Lexicon:
             hits.append((entry, kind))
 
     def arabic(self, key: str) -> tuple[LexEntry, str] | None:
-        """The main entry for an Arabic lookup key (see :func:`xling.names.arabic_key`): the country before its city."""
+        """The main entry for an Arabic lookup key (see :func:`xling.names.arabic.arabic_key`): the country before its city."""
         hits = self._arabic.get(key)
         return hits[0] if hits else None
 

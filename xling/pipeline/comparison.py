@@ -1,7 +1,7 @@
 """Compare an article with a translation someone else made: segment both, align, then check.
 
 The result is a Document in "compare" mode: both texts verbatim, the beads between their sentences, and
-(from :func:`xling.pipeline.annotate`) linked entities and QA issues, among them ``omission`` for source
+(from :func:`xling.pipeline.translation.annotate`) linked entities and QA issues, among them ``omission`` for source
 sentences aligned with nothing and ``addition`` for target sentences aligned with nothing.
 
 With a translation model the source sentences are machine-translated first, so the aligner can compare
@@ -14,10 +14,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from xling.aligner import align
+from xling.alignment.aligner import align
 from xling.document import Document, Settings, Side
 from xling.errors import ModelUnavailable
-from xling.textio import check_language, check_text
+from xling.text.reading import check_language, check_text
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,8 @@ NO_MODEL = "none"
 def _translate_for_alignment(source: Side, model: str | None, backend: str | None, settings: Settings) -> list[str]:
     """MT of every source sentence, in the target language (long sentences translated piece by piece)."""
     from xling.mt.base import DecodeOptions
-    from xling.pipeline import load_backend, model_tokens, translate_pieces
-    from xling.segment import split_long
+    from xling.pipeline.translation import load_backend, model_tokens, translate_pieces
+    from xling.text.segment import split_long
 
     engine = load_backend(model, backend)
     budget = settings.max_sentence_tokens
@@ -58,8 +58,8 @@ def compare(
     model-free and ``settings.backend`` is "none" with the reason in ``settings.model_fallback``.
     ``annotate=False`` skips entity linking and QA checks (alignment only).
     """
-    from xling.pipeline import default_backend, default_model
-    from xling.segment import segment
+    from xling.pipeline.translation import default_backend, default_model
+    from xling.text.segment import segment
 
     check_text(source_text, name="source text")
     check_text(target_text, name="target text")
@@ -80,7 +80,7 @@ def compare(
         target_lang=target_lang,
     )
     translations = None
-    extra: dict[str, Any] = {"aligner": "xling.aligner"}
+    extra: dict[str, Any] = {"aligner": "xling.alignment.aligner"}
     if not model_free:
         try:
             translations = _translate_for_alignment(source, settings.model, settings.backend, settings)
@@ -100,7 +100,7 @@ def compare(
     )
     doc = Document(mode="compare", settings=settings, source=source, target=target, alignment=tuple(beads))
     if annotate:
-        from xling.pipeline import annotate as run_annotate
+        from xling.pipeline.translation import annotate as run_annotate
 
         doc = run_annotate(doc, **annotate_options)
     return doc

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from sacrebleu.metrics.base import Metric
 
     from xling.document import Document, Settings
-    from xling.testsets import DocumentSet
+    from xling.eval.testsets import DocumentSet
 
 
 # -- metrics ---------------------------------------------------------------------------------------------
@@ -423,8 +423,8 @@ def translate_segments(
     """
     from xling.document import Settings
     from xling.mt.base import DecodeOptions
-    from xling.pipeline import load_backend, translate_sentences
-    from xling.segment import model_input
+    from xling.pipeline.translation import load_backend, translate_sentences
+    from xling.text.segment import model_input
 
     if input_unit not in INPUT_UNITS:
         raise InputError(f"input unit must be one of {INPUT_UNITS}, not {input_unit!r}")
@@ -453,7 +453,7 @@ def _model_pieces(text: str, engine: Any, input_unit: str, budget: int, lang: st
         return []
     if input_unit == "line":
         return [text]
-    from xling.segment import model_input, sentence_spans, split_long
+    from xling.text.segment import model_input, sentence_spans, split_long
 
     def count(piece: str) -> int:
         return len(engine.encode(model_input(piece)))
@@ -480,7 +480,7 @@ class DocumentSegments:
 
 def translate_documents(docs: DocumentSet, **options: Any) -> list[Document]:
     """Translate whole articles through :func:`xling.translate` (segmentation, splitting and all)."""
-    from xling.pipeline import translate
+    from xling.pipeline.translation import translate
 
     options.setdefault("check_input_language", False)
     return [translate(text, **options) for text in docs.sources]
@@ -502,7 +502,7 @@ def document_segments(docs: DocumentSet, translations: Sequence[Document], unit:
             out.references.append(_one_line(reference))
             out.labels.append(doc_id)
             continue
-        from xling.segment import paragraph_spans
+        from xling.text.segment import paragraph_spans
 
         ref_paragraphs = paragraph_spans(reference)
         n_src = len(doc.source.paragraphs)

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from xling.testsets import TestSet
+    from xling.eval.testsets import TestSet
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from xling.commands.translate import add_model_arguments
+    from xling.cli.translate import add_model_arguments
 
     data = parser.add_argument_group("test set")
     data.add_argument("--source", "-s", metavar="FILE", help="source segments, one per line (needed to translate)")
@@ -101,8 +101,8 @@ def _progress(message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from xling import evaluation as ev
-    from xling import testsets
+    from xling.eval import scoring as ev
+    from xling.eval import testsets
     from xling.errors import InputError
 
     if args.list:
@@ -181,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
 def _load_segments(args: argparse.Namespace) -> TestSet:
     """The segment-level test set named by --test-set or given as --source/--reference files."""
     from xling.errors import InputError
-    from xling.testsets import TestSet, from_files, load_test_set, read_lines
+    from xling.eval.testsets import TestSet, from_files, load_test_set, read_lines
 
     if args.test_set:
         if args.reference:

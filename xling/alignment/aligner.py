@@ -10,7 +10,7 @@ Every bead gets a cost, a negative log-score in nats, made of:
 * **lexical evidence** (Bleualign's idea, with Vecalign's merged candidates): the cosine between tf-idf
   vectors of the bead's two sides. With ``source_translations`` the source side is its machine
   translation and the features are words and character 4-grams (a chrF-like overlap); model-free
-  anchors (numbers, punctuation, names, cognates; :mod:`xling.anchors`) are always added. A merged side
+  anchors (numbers, punctuation, names, cognates; :mod:`xling.alignment.anchors`) are always added. A merged side
   is the sum of its sentences' vectors, so any candidate bead is scored from four prefix dot products.
   The evidence is linear in the cosine, calibrated on the two documents themselves: zero halfway
   between the mean cosine of unrelated pairs and the median cosine of a sentence with its best
@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from xling.anchors import document_anchor_features, normalize_digits
+from xling.alignment.anchors import document_anchor_features, normalize_digits
 from xling.document import Bead
 
 #: Bead types (source sentences, target sentences) and their prior probabilities: Gale & Church's for

@@ -19,14 +19,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def read_lines(path: str) -> list[str]:
     """Lines of a UTF-8 file without their line ends; a final newline does not make an empty sentence."""
-    from xling.textio import read_text
+    from xling.text.reading import read_text
 
     text = read_text(path)
     return text.split("\n")[:-1] if text.endswith("\n") else text.split("\n") if text else []
 
 
 def run(args: argparse.Namespace) -> int:
-    from xling.aligner import align
+    from xling.alignment.aligner import align
     from xling.errors import InputError
 
     source, target = read_lines(args.source), read_lines(args.target)

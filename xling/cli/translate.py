@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def read_glossary(path: str) -> dict[str, str]:
     from xling.errors import InputError
-    from xling.textio import read_text
+    from xling.text.reading import read_text
 
     glossary = {}
     for n, line in enumerate(read_text(path).splitlines(), 1):
@@ -52,8 +52,8 @@ def read_glossary(path: str) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from xling.pipeline import translate
-    from xling.textio import read_text
+    from xling.pipeline.translation import translate
+    from xling.text.reading import read_text
 
     text = read_text(args.file)
     cache = True
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     sys.stdout.write(doc.target.text + "\n")
     if not args.no_report and (doc.entities or doc.issues):
-        from xling.report import format_entities, format_issues
+        from xling.render.report import format_entities, format_issues
 
         print("\n" + format_entities(doc) + "\n" + format_issues(doc), file=sys.stderr)
     return 0

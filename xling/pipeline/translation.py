@@ -15,7 +15,7 @@ from xling.document import DEFAULT_MODEL, Bead, Document, Issue, Sentence, Setti
 from xling.errors import InputError
 from xling.mt.base import Backend, DecodeOptions, Hypothesis, get_backend
 from xling.mt.cache import TranslationCache
-from xling.textio import check_language, check_text
+from xling.text.reading import check_language, check_text
 
 UNITS = ("sentence", "paragraph")
 _DEFAULT_CACHE = TranslationCache()
@@ -83,7 +83,7 @@ def translate_sentences(
 
 def model_tokens(backend: Backend, piece: str) -> int:
     """How many tokens the model reads for a piece of verbatim text (its normalized copy, with ``</s>``)."""
-    from xling.segment import model_input
+    from xling.text.segment import model_input
 
     return len(backend.encode(model_input(piece)))
 
@@ -97,7 +97,7 @@ def translate_pieces(
     cache: TranslationCache | None = None,
 ) -> list[list[Hypothesis]]:
     """Translate groups of spans of ``text`` in one batched run; one list of hypotheses per group."""
-    from xling.segment import model_input
+    from xling.text.segment import model_input
 
     inputs = [model_input(text[a:b]) for group in pieces for a, b in group]
     hyps = iter(translate_sentences(inputs, backend, options, cache=cache))
@@ -134,7 +134,7 @@ class _Translator:
 
     def __init__(self, text: str, backend: Backend, settings: Settings, options: DecodeOptions,
                  cache: TranslationCache | None):
-        from xling.segment import segment
+        from xling.text.segment import segment
 
         self.text = text
         self.backend = backend
@@ -153,7 +153,7 @@ class _Translator:
         return model_tokens(self.backend, piece)
 
     def units_for(self, paragraph: int) -> list[_Unit]:
-        from xling.segment import split_long
+        from xling.text.segment import split_long
 
         ids = [i for i, s in enumerate(self.sentences) if s.paragraph == paragraph]
         budget = self.settings.max_sentence_tokens
@@ -218,8 +218,8 @@ class _Translator:
 
     def _append_aligned(self, u: _Unit, paragraph: int, first: bool) -> list[Span]:
         """Paragraph unit: segment the English output and pair its sentences with the source by the aligner."""
-        from xling.aligner import align
-        from xling.segment import sentence_spans
+        from xling.alignment.aligner import align
+        from xling.text.segment import sentence_spans
 
         output = u.text
         out_spans = sentence_spans(output, self.settings.target_lang) or [(0, len(output))]
@@ -356,13 +356,13 @@ def annotate(
 ) -> Document:
     """Link entities across the two sides, harmonize names if asked, then run the QA checks."""
     if entities:
-        from xling.entities import harmonize_names, link_entities
+        from xling.entities.linking import harmonize_names, link_entities
 
         doc = link_entities(doc)
         if glossary or consistent_names:
             doc = harmonize_names(doc, glossary=glossary, consistent_names=consistent_names)
     if checks:
-        from xling.qa import run_checks
+        from xling.qa.checks import run_checks
 
         doc = run_checks(doc)
     return doc

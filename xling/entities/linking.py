@@ -32,8 +32,8 @@ from dataclasses import dataclass, replace
 
 from xling.document import Bead, Document, Entity, Issue, Mention
 from xling.errors import ModelUnavailable
-from xling.lexicon import DEMONYM, NAME, LexEntry, Lexicon, default_lexicon, english_key
-from xling.names import (
+from xling.names.lexicon import DEMONYM, NAME, LexEntry, Lexicon, default_lexicon, english_key
+from xling.names.arabic import (
     _collapse,
     arabic_key,
     arabic_tokens,
@@ -783,7 +783,7 @@ def harmonize_names(
     key applies where that Arabic name was linked to an English mention (its whole form: بوتين, not the
     بوتين inside فلاديمير بوتين). Each change is recorded as an ``info`` issue ``name-harmonized``.
     """
-    from xling.edits import replace_in_target
+    from xling.entities.edits import replace_in_target
 
     wanted = {arabic_form(k): v for k, v in (glossary or {}).items() if arabic_form(k)}
     replacements: list[tuple[tuple[int, int], str]] = []

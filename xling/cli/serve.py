@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from xling.commands.translate import add_model_arguments
+from xling.cli.translate import add_model_arguments
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -16,7 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from xling import ui
+    from xling.serve import ui
     from xling.errors import InputError
 
     try:

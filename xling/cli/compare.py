@@ -42,8 +42,8 @@ def report(doc: Document, width: int = 100) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from xling.comparison import compare
-    from xling.textio import read_text
+    from xling.pipeline.comparison import compare
+    from xling.text.reading import read_text
 
     doc = compare(
         read_text(args.source),

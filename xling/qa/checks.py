@@ -20,7 +20,7 @@ from typing import ClassVar
 
 from xling.document import Bead, Document, Issue, Span
 from xling.errors import InputError
-from xling.names import ARABIC_LETTER, clitic_splits, normalize_arabic
+from xling.names.arabic import ARABIC_LETTER, clitic_splits, normalize_arabic
 
 REGISTRY: dict[str, type[Check]] = {}
 
@@ -71,7 +71,7 @@ def run_checks(doc: Document, checks: Sequence[str] | None = None) -> Document:
 
 
 def beads(doc: Document) -> list[Bead]:
-    from xling.entities import _beads
+    from xling.entities.linking import _beads
 
     return _beads(doc)
 
@@ -313,7 +313,7 @@ class _EntityPresence(Check):
         raise NotImplementedError
 
     def run(self, doc: Document) -> list[Issue]:
-        from xling.entities import entity_forms, entity_mentions_by_bead, written_in
+        from xling.entities.linking import entity_forms, entity_mentions_by_bead, written_in
 
         entities = {e.id: e for e in doc.entities}
         all_beads = beads(doc)
@@ -365,7 +365,7 @@ class EntityExtra(_EntityPresence):
     absent = "source"
 
     def wanted(self, doc: Document, entity) -> bool:
-        from xling.entities import known_arabic
+        from xling.entities.linking import known_arabic
 
         return known_arabic(entity, doc)
 
@@ -381,7 +381,7 @@ class EntityInconsistent(Check):
     description = "one name is spelled differently in different places of the translation"
 
     def run(self, doc: Document) -> list[Issue]:
-        from xling.entities import inconsistent_renderings
+        from xling.entities.linking import inconsistent_renderings
 
         issues = []
         for entity, _, variants, source_spans in inconsistent_renderings(doc):

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SEED_DIR = REPO_ROOT / "seeds"
 ENGLISH_CORPUS = REPO_ROOT / "tests" / "data" / "english_corpus.txt"
 
@@ -266,7 +266,7 @@ def seed_pairs(name: str = "000_669c3c74050fa7e2.txt") -> list[tuple[str, str]]:
     The English version is faithful sentence for sentence, so the two segmentations pair up one to one
     (19 pairs); a mismatch means the texts or the segmenter changed, and is an error, not a guess.
     """
-    from xling.segment import model_input, segment
+    from xling.text.segment import model_input, segment
 
     texts = [(SEED_DIR / sub / name).read_text(encoding="utf-8") for sub in (".", "en")]
     sides = [segment(text, lang)[1] for text, lang in zip(texts, ("ar", "en"))]
@@ -491,7 +491,7 @@ def default_texts() -> tuple[list[str], list[str]]:
     if missing:
         raise FileNotFoundError(
             f"training text for the test models not found: {', '.join(missing)} "
-            "(xling.testing needs a source checkout with seeds/ and tests/data/)"
+            "(support.models needs a source checkout with seeds/ and tests/data/)"
         )
     read = lambda paths: [p.read_text(encoding="utf-8") for p in paths]
     return read(arabic), read(english)

@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, help_text in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        module = importlib.import_module(f"xling.commands.{name}")
+        module = importlib.import_module(f"xling.cli.{name}")
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
     return parser

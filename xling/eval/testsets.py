@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from xling.errors import InputError, XlingError
-from xling.textio import decode_bytes, read_text
+from xling.text.reading import decode_bytes, read_text
 
 #: Seconds to wait for a TCP connection before calling a remote test set unreachable.
 CONNECT_TIMEOUT = 3.0

@@ -24,8 +24,8 @@ import gradio as gr  # noqa: E402
 
 from xling.document import Document  # noqa: E402
 from xling.errors import InputError, ModelUnavailable, XlingError  # noqa: E402
-from xling.render import ARABIC_FONTS, UI_FONTS, VIEW_CSS, render_document, render_message  # noqa: E402
-from xling.textio import check_text  # noqa: E402
+from xling.render.html import ARABIC_FONTS, UI_FONTS, VIEW_CSS, render_document, render_message  # noqa: E402
+from xling.text.reading import check_text  # noqa: E402
 
 #: The page refuses longer inputs with a message (the library's own limit is larger, for the CLI).
 MAX_CHARS = 100_000
@@ -58,7 +58,7 @@ class Engine:
     error: str | None = None
 
     def load(self) -> Engine:
-        from xling.pipeline import load_backend
+        from xling.pipeline.translation import load_backend
 
         try:
             load_backend(self.model, **self.options)
@@ -69,7 +69,7 @@ class Engine:
 
     @property
     def name(self) -> str:
-        from xling.pipeline import default_model
+        from xling.pipeline.translation import default_model
 
         return self.model or default_model()
 
@@ -155,7 +155,7 @@ def build_demo(
         return check_text(text or "", name=name, max_chars=max_chars)
 
     def translate_doc(text: str, beam_size: float) -> Iterator[Document]:
-        from xling.pipeline import translate_stream
+        from xling.pipeline.translation import translate_stream
 
         check(text, "The Arabic text")
         if not 1 <= int(beam_size) <= MAX_BEAM:
@@ -165,7 +165,7 @@ def build_demo(
                                     **options)
 
     def compare_doc(source: str, target: str, use_model: bool) -> Document:
-        from xling.comparison import compare
+        from xling.pipeline.comparison import compare
 
         check(source, "The Arabic text")
         check(target, "The English text")
@@ -291,7 +291,7 @@ def theme() -> gr.themes.Base:
 
 def launch_options() -> dict[str, Any]:
     """What ``Blocks.launch`` needs for this page (Gradio 6 takes theme, css and js here)."""
-    from xling.render import VIEW_JS
+    from xling.render.html import VIEW_JS
 
     return {
         "theme": theme(),

@@ -1,0 +1,1 @@
+"""Test-only support code: builders of the tiny fixture models (not part of the installed package)."""

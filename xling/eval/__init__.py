@@ -1,0 +1,1 @@
+"""Evaluation: sacrebleu scoring, hypotheses produced through the engine, test sets, reports."""

@@ -1,0 +1,1 @@
+"""The stages put together: translate() and compare()."""

@@ -1,0 +1,1 @@
+"""Translation checks: one small class per check, registered by code."""

@@ -1,0 +1,1 @@
+"""Text in: bounded, checked reading of user input, script facts, numbers, and segmentation into spans."""
