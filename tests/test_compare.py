@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import REPO_ROOT, SEED_NAME
 from xling.pipeline.comparison import compare
 from xling.errors import InputError
+from xling.mt.engine import NO_MODEL
 
 EDITED = REPO_ROOT / "tests" / "data" / "compare" / SEED_NAME.replace(".txt", ".en.txt")
 
@@ -28,7 +29,7 @@ def edited_english() -> str:
 
 @pytest.fixture(scope="module")
 def model_free(seed_text, edited_english):
-    return compare(seed_text, edited_english, model="none", annotate=False)
+    return compare(seed_text, edited_english, model=NO_MODEL, annotate=False)
 
 
 def test_model_free_finds_the_edits(model_free, seed_text, edited_english):
@@ -45,7 +46,7 @@ def test_model_free_finds_the_edits(model_free, seed_text, edited_english):
 
 
 def test_faithful_translation_has_no_unmatched_sentence(seed_text, seed_english):
-    doc = compare(seed_text, seed_english, model="none", annotate=False)
+    doc = compare(seed_text, seed_english, model=NO_MODEL, annotate=False)
     assert all(b.source and b.target for b in doc.alignment)
     # the Arabic and the English cut sentences 10-11 differently ("Ushakov said" moves): a 2-2 is fair there
     assert sum(len(b.source) == len(b.target) == 1 for b in doc.alignment) >= len(doc.source.sentences) - 2
@@ -53,7 +54,7 @@ def test_faithful_translation_has_no_unmatched_sentence(seed_text, seed_english)
 
 def test_omission_and_addition_are_reported(seed_text, edited_english):
     pytest.importorskip("xling.qa.checks")
-    doc = compare(seed_text, edited_english, model="none")
+    doc = compare(seed_text, edited_english, model=NO_MODEL)
     doc.validate()
     by_code = {}
     for issue in doc.issues:
@@ -95,7 +96,7 @@ def test_with_a_model_the_source_is_translated_for_similarity(tiny_model_dir, se
 )
 def test_bad_inputs(source, target, message):
     with pytest.raises(InputError, match=message):
-        compare(source, target, model="none")
+        compare(source, target, model=NO_MODEL)
 
 
 def test_compare_command(capsys, tmp_path):

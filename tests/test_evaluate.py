@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from xling.eval import hypotheses
 from xling.eval import scoring as ev
 from xling.eval import testsets
 from xling.errors import InputError, XlingError
@@ -402,14 +403,14 @@ def test_document_units(tmp_path: Path) -> None:
     docs = testsets.load_documents(src_dir, ref_dir)
     assert docs.ids == ("one",)
     translated = [_document(docs.sources[0], "First one.\n\nThe second.")]
-    units = ev.document_segments(docs, translated, "paragraph")
+    units = hypotheses.document_segments(docs, translated, "paragraph")
     assert units.hypotheses == ["First one.", "The second."]
     assert units.references == ["First paragraph.", "Second paragraph."]
     assert units.labels == ["one ¶1", "one ¶2"]
-    whole = ev.document_segments(docs, translated, "document")
+    whole = hypotheses.document_segments(docs, translated, "document")
     assert whole.hypotheses == ["First one. The second."] and len(whole.references) == 1
     with pytest.raises(InputError, match="--doc-unit document"):
-        ev.document_segments(docs, [_document(docs.sources[0], "Only one paragraph.")], "paragraph")
+        hypotheses.document_segments(docs, [_document(docs.sources[0], "Only one paragraph.")], "paragraph")
     (src_dir / "two.txt").write_text("نص.\n", encoding="utf-8")
     with pytest.raises(InputError, match="lacks the reference"):
         testsets.load_documents(src_dir, ref_dir)

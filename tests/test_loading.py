@@ -8,7 +8,8 @@ import pytest
 
 from xling.errors import ModelUnavailable
 from xling.mt.loading import resolve_model
-from xling.pipeline.translation import load_backend, translate
+from xling.mt.engine import Engine
+from xling.pipeline.translation import translate
 
 
 def test_hub_id_offline_fails_within_seconds(monkeypatch):
@@ -55,6 +56,6 @@ def test_corrupt_weights_raise_model_unavailable(tmp_path, tiny_model_dir):
 
 
 def test_local_directory_loads_once_per_process(tiny_model_dir):
-    first = load_backend(str(tiny_model_dir))
-    second = load_backend(str(tiny_model_dir))
+    first = Engine(str(tiny_model_dir)).backend
+    second = Engine(str(tiny_model_dir)).backend
     assert first is second and first.source_lang == "ar" and first.target_lang == "en"

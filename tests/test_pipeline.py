@@ -11,7 +11,8 @@ from xling.document import Document
 from xling.errors import InputError
 from xling.mt.base import MAX_POSITIONS, DecodeOptions
 from xling.mt.cache import TranslationCache
-from xling.pipeline.translation import load_backend, translate, translate_stream
+from xling.mt.engine import Engine
+from xling.pipeline.translation import translate, translate_stream
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_669c3c74050fa7e2.txt"
 # The random tiny model never stops by itself: where a test is about input handling, keep outputs short.
@@ -55,7 +56,7 @@ def test_stream_yields_growing_documents(tiny_model_dir):
 
 
 def test_long_input_without_terminal_is_split_never_truncated(tiny_model_dir):
-    backend = load_backend(str(tiny_model_dir))
+    backend = Engine(str(tiny_model_dir)).backend
     words = [w for w in SEED.read_text(encoding="utf-8").replace(".", " ").replace("،", " ").split() if w.isalpha()]
     text = " ".join((words * 20)[:3000])
     seen = []
@@ -79,7 +80,7 @@ def test_long_input_without_terminal_is_split_never_truncated(tiny_model_dir):
 
 
 def test_cache_avoids_retranslation(tiny_model_dir):
-    backend = load_backend(str(tiny_model_dir))
+    backend = Engine(str(tiny_model_dir)).backend
     cache = TranslationCache()
     text = "قال المتحدث إن الاجتماع سيعقد غدا.\n\nقال المتحدث إن الاجتماع سيعقد غدا."
     inputs = []

@@ -1,11 +1,13 @@
-"""xling: translate Arabic news into English and compare the two side by side.
+"""xling: translate news into English and compare two language versions side by side.
 
-Public API (imported lazily, so ``import xling`` loads no model and no heavy library)::
+Public API (the functions are imported on first use, so ``import xling`` loads no model and no heavy library)::
 
-    xling.translate(text, model=None, beam_size=4) -> Document
-    xling.compare(source_text, target_text, model=None) -> Document
+    xling.translate(text | [texts], model=None, beam_size=None, ...) -> Document | list[Document]
+    xling.translate_stream(text, ...) -> Iterator[Document]
+    xling.compare(source_text, target_text, model=None | xling.NO_MODEL, ...) -> Document
     xling.align(source_sentences, target_sentences, source_translations=None) -> list[Bead]
-    xling.evaluate(...)
+    xling.evaluate(hypotheses, references, ...) -> Report
+    xling.Engine(model, backend=..., beam_size=...)   # one loaded model, its options, cache and splitting
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 
 from xling.document import Bead, Document, Entity, Issue, Mention, Sentence, Settings, Side
 from xling.errors import InputError, ModelUnavailable, XlingError
+from xling.mt.base import DecodeOptions
+from xling.mt.engine import NO_MODEL, Engine
 from xling.version import __version__
 
 _LAZY = {
@@ -27,12 +31,13 @@ _LAZY = {
 
 __all__ = [
     "Bead", "Document", "Entity", "Issue", "Mention", "Sentence", "Settings", "Side",
+    "DecodeOptions", "Engine", "NO_MODEL",
     "InputError", "ModelUnavailable", "XlingError", "__version__", *_LAZY,
 ]
 
 
-# The functions live in modules named otherwise (aligner, comparison, evaluation): a submodule named like
-# the function would replace it as the package attribute once imported.
+# The functions live in modules named otherwise (alignment, pipeline, eval): a submodule named like the
+# function would replace it as the package attribute once imported.
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)

@@ -10,6 +10,10 @@ if TYPE_CHECKING:
     from xling.document import Document
 
 
+#: ``--model none``: align on lengths and anchors only (xling.NO_MODEL).
+NONE = "none"
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", help="the original article (UTF-8 text file, - for standard input)")
     parser.add_argument("target", help="its translation (UTF-8 text file)")
@@ -42,13 +46,14 @@ def report(doc: Document, width: int = 100) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from xling.mt.engine import NO_MODEL
     from xling.pipeline.comparison import compare
     from xling.text.reading import read_text
 
     doc = compare(
         read_text(args.source),
         read_text(args.target),
-        model=args.model,
+        model=NO_MODEL if args.model == NONE else args.model,
         backend=args.backend,
         source_lang=args.source_lang,
         target_lang=args.target_lang,

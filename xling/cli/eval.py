@@ -101,6 +101,7 @@ def _progress(message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from xling.eval import hypotheses as hyp
     from xling.eval import scoring as ev
     from xling.eval import testsets
     from xling.errors import InputError
@@ -125,11 +126,11 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("--limit applies to segment test sets, not --documents")
         docs = testsets.load_documents(*args.documents, langpair=args.language_pair)
         _progress(f"translating {len(docs)} document(s)")
-        translations = ev.translate_documents(
+        translations = hyp.translate_documents(
             docs, model=args.model, backend=args.backend, beam_size=args.beam_size, device=args.device,
             compute_type=args.compute_type, max_sentence_tokens=args.max_sentence_tokens,
             source_lang=args.source_lang, annotate_result=False)
-        units = ev.document_segments(docs, translations, args.doc_unit)
+        units = hyp.document_segments(docs, translations, args.doc_unit)
         name = args.name or Path(translations[0].settings.model).name
         test = testsets.TestSet(f"{docs.name} ({args.doc_unit}s)", (tuple(units.references),),
                                 tuple(units.sources), args.language_pair, origin=docs.origin)
@@ -145,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
             if test.sources is None:
                 raise InputError("give --source (or --test-set) to translate, or --hypothesis to score existing output")
             _progress(f"translating {len(test)} segments")
-            hyps, used = ev.translate_segments(
+            hyps, used = hyp.translate_segments(
                 test.sources, model=args.model, backend=args.backend, beam_size=args.beam_size,
                 input_unit=args.input_unit, max_sentence_tokens=args.max_sentence_tokens,
                 source_lang=args.source_lang or test.source_lang, device=args.device, compute_type=args.compute_type)

@@ -18,12 +18,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from xling.serve import ui
     from xling.errors import InputError
+    from xling.mt.engine import DEFAULT_BEAM_SIZE
 
     try:
         auth = ui.parse_auth(args.auth)
     except ValueError as err:
         raise InputError(str(err)) from None
     demo = ui.build_demo(args.model, backend=args.backend, device=args.device, compute_type=args.compute_type,
-                         source_lang=args.source_lang, beam_size=args.beam_size)
+                         source_lang=args.source_lang, beam_size=args.beam_size or DEFAULT_BEAM_SIZE)
     ui.launch(demo, host=args.host, port=args.port, auth=auth)
     return 0

@@ -13,7 +13,7 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
                         "(default: $XLING_MODEL or Helsinki-NLP/opus-mt-ar-en)")
     parser.add_argument("--backend", choices=["transformers", "ct2"], help="inference engine (default: $XLING_BACKEND or transformers)")
     parser.add_argument("--compute-type", help="ct2 only: int8 (default), float32, int8_float32, ...")
-    parser.add_argument("--beam-size", type=int, default=4, help="beam size (default 4; 1 = greedy)")
+    parser.add_argument("--beam-size", type=int, help="beam size (default 4; 1 = greedy)")
     parser.add_argument("--device", help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--source-lang", help="source language when the tokenizer does not say (default: from the model)")
 

@@ -9,14 +9,13 @@ number and signature here is the one sacrebleu prints for the same files:
 * paired tests against a baseline: ``sacrebleu.significance.PairedTest`` (bootstrap and approximate
   randomization), seeded by ``$SACREBLEU_SEED`` (default 12345) exactly as in sacrebleu.
 
-What xling adds: translating the test set with our own pipeline (so evaluation measures the product),
-per-segment chrF with the worst segments listed for reading, and text/Markdown/JSON/plot reports.
+What xling adds: per-segment chrF with the worst segments listed for reading; hypotheses made by the engine
+(:mod:`xling.eval.hypotheses`) and text/Markdown/plot reports (:mod:`xling.eval.reports`).
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -26,9 +25,6 @@ from xling.version import __version__
 
 if TYPE_CHECKING:
     from sacrebleu.metrics.base import Metric
-
-    from xling.document import Document, Settings
-    from xling.eval.testsets import DocumentSet
 
 
 # -- metrics ---------------------------------------------------------------------------------------------
@@ -220,12 +216,18 @@ class Report:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     def to_text(self) -> str:
+        from xling.eval.reports import render
+
         return render(self, markdown=False)
 
     def to_markdown(self) -> str:
+        from xling.eval.reports import render
+
         return render(self, markdown=True)
 
     def plot(self, path: str) -> None:
+        from xling.eval.reports import plot_report
+
         plot_report(self, path)
 
 
@@ -398,240 +400,3 @@ def _paired_tests(
                     None if res.mean is None else float(res.mean), None if res.ci is None else float(res.ci),
                 )
     return out
-
-
-# -- producing hypotheses with xling ---------------------------------------------------------------------
-INPUT_UNITS = ("sentence", "line")
-
-
-def translate_segments(
-    sources: Sequence[str],
-    *,
-    model: str | None = None,
-    backend: str | None = None,
-    beam_size: int = 4,
-    input_unit: str = "sentence",
-    max_sentence_tokens: int = 200,
-    source_lang: str = "ar",
-    device: str | None = None,
-    compute_type: str | None = None,
-) -> tuple[list[str], Settings]:
-    """Translate test segments in one batched run; returns the hypotheses and the settings used.
-
-    ``input_unit="sentence"`` feeds the model what the product feeds it (our sentence segmentation,
-    long sentences split); ``"line"`` feeds each segment whole, as opus-mt's own benchmarks do.
-    """
-    from xling.document import Settings
-    from xling.mt.base import DecodeOptions
-    from xling.pipeline.translation import load_backend, translate_sentences
-    from xling.text.segment import model_input
-
-    if input_unit not in INPUT_UNITS:
-        raise InputError(f"input unit must be one of {INPUT_UNITS}, not {input_unit!r}")
-    if beam_size < 1:
-        raise InputError("beam size must be at least 1")
-    engine = load_backend(model, backend, device=device, compute_type=compute_type)
-    pieces = [_model_pieces(text, engine, input_unit, max_sentence_tokens, source_lang) for text in sources]
-    flat = [model_input(p) for parts in pieces for p in parts]
-    try:
-        hyps = iter(translate_sentences(flat, engine, DecodeOptions(beam_size=beam_size)))
-    except ValueError as err:  # an input over the model's position limit
-        raise InputError(f"{err}; use --input-unit sentence to split long segments") from None
-    outputs = [" ".join(t for t in (next(hyps).text for _ in parts) if t) for parts in pieces]
-    settings = Settings(
-        model=engine.model, backend=engine.name, beam_size=beam_size, unit="sentence",
-        max_sentence_tokens=max_sentence_tokens, compute_type=getattr(engine, "compute_type", "default"),
-        source_lang=source_lang, target_lang=engine.target_lang or "en", revision=engine.revision or "",
-        extra=(("eval_input_unit", input_unit),),
-    )
-    return outputs, settings
-
-
-def _model_pieces(text: str, engine: Any, input_unit: str, budget: int, lang: str) -> list[str]:
-    """The source pieces the model sees for one segment (empty for an empty segment)."""
-    if not text.strip():
-        return []
-    if input_unit == "line":
-        return [text]
-    from xling.text.segment import model_input, sentence_spans, split_long
-
-    def count(piece: str) -> int:
-        return len(engine.encode(model_input(piece)))
-
-    pieces = []
-    for start, end in sentence_spans(text, lang) or [(0, len(text))]:
-        spans = [(start, end)] if count(text[start:end]) <= budget else split_long(text, start, end, count, budget)
-        pieces += [text[a:b] for a, b in spans]
-    return pieces
-
-
-DOC_UNITS = ("paragraph", "document")
-
-
-@dataclass(frozen=True)
-class DocumentSegments:
-    """Document-level output cut into scoring units, with labels saying where each unit comes from."""
-
-    sources: list[str]
-    hypotheses: list[str]
-    references: list[str]
-    labels: list[str]
-
-
-def translate_documents(docs: DocumentSet, **options: Any) -> list[Document]:
-    """Translate whole articles through :func:`xling.translate` (segmentation, splitting and all)."""
-    from xling.pipeline.translation import translate
-
-    options.setdefault("check_input_language", False)
-    return [translate(text, **options) for text in docs.sources]
-
-
-def document_segments(docs: DocumentSet, translations: Sequence[Document], unit: str = "paragraph") -> DocumentSegments:
-    """Scoring units from translated articles: paragraph by paragraph, or each article as one segment.
-
-    Paragraph units need the reference to have as many paragraphs as the source (our pipeline keeps
-    the source's paragraphs); otherwise score whole documents.
-    """
-    if unit not in DOC_UNITS:
-        raise InputError(f"document unit must be one of {DOC_UNITS}, not {unit!r}")
-    out = DocumentSegments([], [], [], [])
-    for doc_id, doc, reference in zip(docs.ids, translations, docs.references):
-        if unit == "document":
-            out.sources.append(_one_line(doc.source.text))
-            out.hypotheses.append(_one_line(doc.target.text))
-            out.references.append(_one_line(reference))
-            out.labels.append(doc_id)
-            continue
-        from xling.text.segment import paragraph_spans
-
-        ref_paragraphs = paragraph_spans(reference)
-        n_src = len(doc.source.paragraphs)
-        if len(ref_paragraphs) != n_src or len(doc.target.paragraphs) != n_src:
-            raise InputError(
-                f"document {doc_id}: the source has {n_src} paragraphs, the reference {len(ref_paragraphs)} "
-                f"and the translation {len(doc.target.paragraphs)}; use --doc-unit document to score whole articles"
-            )
-        for p in range(n_src):
-            out.sources.append(_one_line(doc.source.paragraph_text(p)))
-            out.hypotheses.append(_one_line(doc.target.paragraph_text(p)))
-            out.references.append(_one_line(reference[ref_paragraphs[p][0] : ref_paragraphs[p][1]]))
-            out.labels.append(f"{doc_id} ¶{p + 1}")
-    return out
-
-
-def _one_line(text: str) -> str:
-    """A multi-line text as one segment (scores are unchanged: every metric splits on whitespace)."""
-    return " ".join(text.split())
-
-
-# -- reports ---------------------------------------------------------------------------------------------
-def _cell(m: MetricResult | None) -> str:
-    if m is None:
-        return "-"
-    if m.mean is None or m.ci is None:
-        return f"{m.score:.1f}"
-    return f"{m.score:.1f} (μ = {m.mean:.1f} ± {m.ci:.1f})"  # sacrebleu's notation
-
-
-def _p_cell(system: SystemResult, metric: str) -> str:
-    parts = []
-    for test in PAIRED_TESTS:
-        r = system.paired.get(test, {}).get(metric)
-        if r is not None:
-            parts.append(f"{test} p={r.p_value:.4f}{'*' if r.significant else ''}")
-    return ", ".join(parts) or "-"
-
-
-def _escape_md(text: str) -> str:
-    return " ".join(text.split()).replace("\\", "\\\\").replace("|", "\\|")
-
-
-def render(report: Report, *, markdown: bool = False) -> str:
-    """The report as a terminal table (default) or Markdown."""
-    from tabulate import tabulate
-
-    fmt = "github" if markdown else "simple"
-    esc: Callable[[str], str] = _escape_md if markdown else str
-    metric_names = list(report.systems[0].metrics)
-    lines: list[str] = []
-    title = (f"{report.test_set or 'test set'}: {report.segments} segments, {report.references} reference"
-             f"{'s' if report.references > 1 else ''}, {report.langpair}")
-    lines.append(f"### {title}" if markdown else title)
-    lines.append("")
-    rows = [[esc(s.name) + (" (baseline)" if s.baseline and len(report.systems) > 1 else "")]
-            + [_cell(s.metrics.get(m)) for m in metric_names] for s in report.systems]
-    headers = ["System"] + [m + ("" if METRICS[m].higher_is_better else " (lower is better)") for m in metric_names]
-    lines.append(tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=True))
-    others = [s for s in report.systems if not s.baseline]
-    if others and any(s.paired for s in others):
-        lines += ["", f"Paired tests against {esc(report.baseline.name)} (* p < 0.05):", ""]
-        rows = [[esc(s.name)] + [_p_cell(s, m) for m in metric_names] for s in others]
-        lines.append(tabulate(rows, headers=["System"] + metric_names, tablefmt=fmt, disable_numparse=True))
-    lines += ["", "Signatures:" if not markdown else "Signatures (sacrebleu):", ""]
-    first = report.systems[0]
-    for m in metric_names:
-        sig = first.metrics[m].signature
-        lines.append(f"- {m}: `{sig}`" if markdown else f"  {m}: {sig}")
-    for s in others[:1]:
-        for test, by_metric in s.paired.items():
-            first_sig = next(iter(by_metric.values())).signature
-            extra = "|".join(p for p in first_sig.split("|") if p.split(":")[0] in ("bs", "ar", "seed"))
-            text = f"paired tests, {PAIRED_TESTS[test]}: {extra} (full signatures in --json)"
-            lines.append(f"- {text}" if markdown else f"  {text}")
-    if report.worst:
-        lines += ["", _worst_title(report), ""]
-        if markdown:
-            with_source = any(w.source is not None for w in report.worst)
-            rows = [[esc(w.system), esc(w.label or str(w.index + 1)), f"{w.chrf:.1f}"]
-                    + ([_escape_md(w.source or "")] if with_source else [])
-                    + [_escape_md(w.hypothesis), _escape_md(" / ".join(w.references))] for w in report.worst]
-            headers = ["System", "Segment", "chrF2"] + (["Source"] if with_source else []) + ["Hypothesis", "Reference"]
-            lines.append(tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True))
-        else:
-            for w in report.worst:
-                where = w.label or f"segment {w.index + 1}"
-                lines.append(f"[{w.system}] {where}  chrF2 {w.chrf:.1f}")
-                if w.source is not None:
-                    lines.append(f"  SRC: {w.source}")
-                lines.append(f"  HYP: {w.hypothesis}")
-                for r in w.references:
-                    lines.append(f"  REF: {r}")
-    return "\n".join(lines) + "\n"
-
-
-def _worst_title(report: Report) -> str:
-    per = len(report.worst) // max(len(report.systems), 1)
-    return f"Worst {per} segments by sentence chrF2, per system:"
-
-
-def plot_report(report: Report, path: str) -> None:
-    """Scores with their 95% intervals, one panel per metric (matplotlib, Agg backend, imported here)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    metric_names = list(report.systems[0].metrics)
-    names = [s.name for s in report.systems]
-    fig, axes = plt.subplots(1, len(metric_names), figsize=(3.2 * len(metric_names), 3.4), squeeze=False)
-    for ax, m in zip(axes[0], metric_names):
-        scores = [s.metrics[m].score for s in report.systems]
-        lows = [s.metrics[m].score - s.metrics[m].ci95[0] if s.metrics[m].ci95 else 0.0 for s in report.systems]
-        highs = [s.metrics[m].ci95[1] - s.metrics[m].score if s.metrics[m].ci95 else 0.0 for s in report.systems]
-        xs = list(range(len(names)))
-        colors = ["#4c72b0" if s.baseline else "#dd8452" for s in report.systems]
-        ax.bar(xs, scores, color=colors, yerr=[[max(v, 0.0) for v in lows], [max(v, 0.0) for v in highs]],
-               capsize=4)
-        for x, v in zip(xs, scores):
-            ax.annotate(f"{v:.1f}", (x, 0), ha="center", va="bottom", fontsize=8, color="white",
-                        xytext=(0, 3), textcoords="offset points")
-        ax.set_xticks(xs)
-        ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8)
-        ax.set_title(m if METRICS[m].higher_is_better else f"{m} (lower is better)", fontsize=10)
-        top = max([v + h for v, h in zip(scores, highs)] + [1.0])
-        ax.set_ylim(0, top * 1.15 if math.isfinite(top) else None)
-    ci_note = "bars: 95% bootstrap CI" if any(s.metrics[m].ci95 for s in report.systems for m in metric_names) else ""
-    fig.suptitle(f"{report.test_set} ({report.segments} segments) {ci_note}".strip(), fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)

@@ -111,11 +111,10 @@ class Backend(ABC):
 
     name: ClassVar[str] = ""
 
-    def __init__(self, model: str, *, device: str | None = None, revision: str | None = None, **options: Any):
+    def __init__(self, model: str, *, device: str | None = None, revision: str | None = None):
         self.model = model
         self.revision = revision
         self.device = device
-        self.options = options
         self._lock = threading.Lock()  # one model call at a time per model
         self._loaded = False
         self.model_dir: str | None = None
@@ -164,9 +163,6 @@ class Backend(ABC):
         """Source ids including the final ``</s>``, exactly what the model sees."""
         self.load()
         return list(self.tokenizer(text, truncation=False)["input_ids"])
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(self.encode(t)) for t in texts]
 
     def decode(self, ids: Sequence[int]) -> tuple[str, tuple[str, ...]]:
         tokens = tuple(self.tokenizer.convert_ids_to_tokens(list(ids)))

@@ -179,9 +179,8 @@ class CT2Backend(Backend):
         compute_type: str = DEFAULT_COMPUTE_TYPE,
         threads: int | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
-        **options: Any,
     ):
-        super().__init__(model, device=device, revision=revision, **options)
+        super().__init__(model, device=device, revision=revision)
         if compute_type not in COMPUTE_TYPES:
             raise XlingError(f"unknown compute type {compute_type!r} for the ct2 backend; choose one of {', '.join(COMPUTE_TYPES)}")
         if threads is not None and threads < 1:
@@ -236,7 +235,12 @@ class CT2Backend(Backend):
             return_scores=True,
             return_attention=options.return_attention,
         )
-        hypotheses = [self._ended(result.hypotheses[0]) for result in results]
+        # CTranslate2 caps a batch at one length: cap each row by its own source, as the transformers
+        # backend does, so a translation does not depend on the sentences sharing its batch (forced
+        # lengths, for benchmarks, stay the batch's on both backends).
+        caps = [max_tokens if options.force_length else max(1, options.max_output_tokens(len(ids)) - 1)
+                for ids in batch]
+        hypotheses = [self._ended(result.hypotheses[0], cap) for result, cap in zip(results, caps)]
         attention: list[Any] = [None] * len(results)
         if options.return_attention:
             attention = self._reading_attention(source, results, hypotheses)
@@ -251,11 +255,11 @@ class CT2Backend(Backend):
             outputs.append(RawOutput(ids=ids, score=score, attention=rows))
         return outputs
 
-    def _ended(self, tokens: list[str]) -> tuple[list[str], bool]:
-        """Tokens without the final ``</s>``, and whether it was there (finished, not capped)."""
-        if tokens and tokens[-1] == self.tokenizer.eos_token:
+    def _ended(self, tokens: list[str], cap: int) -> tuple[list[str], bool]:
+        """Tokens without the final ``</s>`` (at most ``cap``), and whether it was there (finished, not capped)."""
+        if tokens and tokens[-1] == self.tokenizer.eos_token and len(tokens) - 1 <= cap:
             return list(tokens[:-1]), True
-        return list(tokens), False
+        return list(tokens[:cap]), False
 
     def _reading_attention(
         self, source: list[list[str]], results: list[Any], hypotheses: list[tuple[list[str], bool]]

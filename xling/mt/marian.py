@@ -43,8 +43,10 @@ class MarianBackend(Backend):
             input_ids[row, : len(ids)] = torch.tensor(ids)
             attention_mask[row, : len(ids)] = 1
         max_new = options.max_output_tokens(longest)
+        caps = [options.max_output_tokens(len(ids)) for ids in batch]
         kwargs: dict[str, Any] = {
             "num_beams": options.beam_size,
+            # every row ends by its own cap (the processor below), the batch's longest by this one too
             "max_new_tokens": max_new,
             "max_length": None,
             "do_sample": False,
@@ -54,6 +56,8 @@ class MarianBackend(Backend):
         }
         if options.force_length:
             kwargs["min_new_tokens"] = max_new
+        else:
+            kwargs["logits_processor"] = _row_caps(torch, caps, options.beam_size, self.eos_id)
         input_ids, attention_mask = input_ids.to(self.device), attention_mask.to(self.device)
         with torch.inference_mode():
             out = self.net.generate(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
@@ -92,3 +96,27 @@ class MarianBackend(Backend):
             self.net.set_attn_implementation(implementation)
         weights = out.cross_attentions[-1][0].mean(dim=0)[1:]  # (target, source), predicting each target token
         return tuple(tuple(float(x) for x in row) for row in weights.tolist())
+
+
+def _row_caps(torch: Any, caps: list[int], beams: int, eos_id: int) -> Any:
+    """A logits processor that ends each row at its own length cap (a * its source length + b).
+
+    As with ``max_new_tokens``, the cap counts the forced final ``</s>``: at most cap - 1 content tokens.
+    ``generate`` caps a whole batch at one length; capping each row by its own source instead makes a
+    sentence's translation the same whichever sentences share its batch (other articles, other users).
+    """
+    from transformers import LogitsProcessor, LogitsProcessorList
+
+    per_row = torch.tensor(caps).repeat_interleave(beams)
+
+    class RowCaps(LogitsProcessor):
+        def __call__(self, input_ids: Any, scores: Any) -> Any:
+            generated = input_ids.shape[1] - 1  # the decoder start token is not output
+            done = per_row.to(scores.device)[: scores.shape[0]] - 1 <= generated
+            if bool(done.any()):
+                scores = scores.clone()
+                scores[done] = float("-inf")
+                scores[done, eos_id] = 0.0
+            return scores
+
+    return LogitsProcessorList([RowCaps()])

@@ -5,7 +5,7 @@ The result is a Document in "compare" mode: both texts verbatim, the beads betwe
 sentences aligned with nothing and ``addition`` for target sentences aligned with nothing.
 
 With a translation model the source sentences are machine-translated first, so the aligner can compare
-words (Bleualign's idea); without one (``model="none"``, or when the model cannot be loaded) it aligns on
+words (Bleualign's idea); without one (``model=xling.NO_MODEL``, or when the model cannot be loaded) it aligns on
 lengths and anchors (numbers, names, punctuation) alone, and the settings say so.
 """
 
@@ -14,51 +14,51 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from collections.abc import Mapping
+
 from xling.alignment.aligner import align
 from xling.document import Document, Settings, Side
 from xling.errors import ModelUnavailable
+from xling.mt.base import Backend
+from xling.mt.cache import TranslationCache
+from xling.mt.engine import DEFAULT_BEAM_SIZE, Engine, NoModel, engine_for
 from xling.text.reading import check_language, check_text
 
 log = logging.getLogger(__name__)
 
-#: ``model`` value that asks for model-free alignment.
-NO_MODEL = "none"
-
-
-def _translate_for_alignment(source: Side, model: str | None, backend: str | None, settings: Settings) -> list[str]:
-    """MT of every source sentence, in the target language (long sentences translated piece by piece)."""
-    from xling.mt.base import DecodeOptions
-    from xling.pipeline.translation import load_backend, model_tokens, translate_pieces
-    from xling.text.segment import split_long
-
-    engine = load_backend(model, backend)
-    budget = settings.max_sentence_tokens
-    pieces = [split_long(source.text, s.start, s.end, lambda p: model_tokens(engine, p), budget)
-              for s in source.sentences]
-    hyps = translate_pieces(source.text, pieces, engine, DecodeOptions(beam_size=settings.beam_size))
-    return [" ".join(h.text for h in group) for group in hyps]
+#: What ``settings.backend`` and ``settings.model`` record for a model-free comparison.
+MODEL_FREE = "none"
 
 
 def compare(
     source_text: str,
     target_text: str,
     *,
-    model: str | None = None,
+    model: str | Backend | Engine | NoModel | None = None,
     backend: str | None = None,
     source_lang: str = "ar",
     target_lang: str = "en",
-    beam_size: int = 4,
+    beam_size: int | None = None,
+    device: str | None = None,
+    compute_type: str | None = None,
+    cache: TranslationCache | bool | None = None,
     annotate: bool = True,
-    **annotate_options: Any,
+    glossary: Mapping[str, str] | None = None,
+    consistent_names: bool = False,
 ) -> Document:
     """Align ``source_text`` with its translation ``target_text`` and check the translation.
 
-    ``model``: a model id or directory for the similarity translations, None for the default model, or
-    "none" for model-free alignment. If the model cannot be loaded, the alignment falls back to
-    model-free and ``settings.backend`` is "none" with the reason in ``settings.model_fallback``.
-    ``annotate=False`` skips entity linking and QA checks (alignment only).
+    Args:
+        source_text, target_text: the two articles, verbatim.
+        model: the model that machine-translates the source sentences so the aligner can compare words: a
+            hub id or directory, a loaded backend, an :class:`~xling.Engine`, None for the default model,
+            or :data:`xling.NO_MODEL` to align on lengths and anchors alone. If the model cannot be loaded,
+            the alignment falls back to model-free and ``settings.model_fallback`` says why.
+        backend, beam_size, device, compute_type, cache: as for :func:`xling.translate`.
+        source_lang, target_lang: the languages of the two texts.
+        annotate: link entities and run the QA checks (False: alignment only).
+        glossary, consistent_names: as for :func:`xling.translate`.
     """
-    from xling.pipeline.translation import default_backend, default_model
     from xling.text.segment import segment
 
     check_text(source_text, name="source text")
@@ -71,23 +71,20 @@ def compare(
     source = Side(source_lang, source_text, src_paragraphs, src_sentences)
     target = Side(target_lang, target_text, tgt_paragraphs, tgt_sentences)
 
-    model_free = model is not None and model.lower() == NO_MODEL
-    settings = Settings(
-        model=NO_MODEL if model_free else (model or default_model()),
-        backend=NO_MODEL if model_free else (backend or default_backend()),
-        beam_size=beam_size,
-        source_lang=source_lang,
-        target_lang=target_lang,
-    )
     translations = None
-    extra: dict[str, Any] = {"aligner": "xling.alignment.aligner"}
-    if not model_free:
+    extra: dict[str, Any] = {"aligner": "xling.alignment"}
+    settings = Settings(model=MODEL_FREE, backend=MODEL_FREE, beam_size=beam_size or DEFAULT_BEAM_SIZE,
+                        source_lang=source_lang, target_lang=target_lang)
+    if not isinstance(model, NoModel):
+        engine = engine_for(model, backend=backend, device=device, compute_type=compute_type,
+                            beam_size=beam_size, cache=cache)
         try:
-            translations = _translate_for_alignment(source, settings.model, settings.backend, settings)
+            translations = engine.translate_spans(source.text, [(s.start, s.end) for s in source.sentences])
+            settings = engine.settings(source_lang=source_lang, target_lang=target_lang)
         except ModelUnavailable as err:
             log.warning("compare: model unavailable, aligning without it: %s", err)
             extra["model_fallback"] = str(err)
-            settings = settings.replace(backend=NO_MODEL)
+            settings = settings.replace(model=engine.model_name)
     extra["similarity"] = "mt" if translations is not None else "length+anchors"
     settings = settings.replace(extra=tuple(sorted(extra.items())))
 
@@ -102,5 +99,5 @@ def compare(
     if annotate:
         from xling.pipeline.translation import annotate as run_annotate
 
-        doc = run_annotate(doc, **annotate_options)
+        doc = run_annotate(doc, glossary=glossary, consistent_names=consistent_names)
     return doc

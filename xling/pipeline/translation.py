@@ -6,102 +6,17 @@ and sentences recorded as it grows, so no later stage re-splits strings.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from xling.document import DEFAULT_MODEL, Bead, Document, Issue, Sentence, Settings, Side, Span
+from xling.document import Bead, Document, Issue, Sentence, Settings, Side, Span
 from xling.errors import InputError
-from xling.mt.base import Backend, DecodeOptions, Hypothesis, get_backend
+from xling.mt.base import Backend, DecodeOptions, Hypothesis
 from xling.mt.cache import TranslationCache
+from xling.mt.engine import Engine, engine_for, join_hypotheses
 from xling.text.reading import check_language, check_text
 
 UNITS = ("sentence", "paragraph")
-_DEFAULT_CACHE = TranslationCache()
-
-
-def default_model() -> str:
-    return os.environ.get("XLING_MODEL") or DEFAULT_MODEL
-
-
-def default_backend() -> str:
-    return os.environ.get("XLING_BACKEND") or "transformers"
-
-
-def load_backend(
-    model: str | Backend | None = None,
-    backend: str | None = None,
-    *,
-    device: str | None = None,
-    compute_type: str | None = None,
-) -> Backend:
-    """The process-wide backend for a model (loaded once); raises ModelUnavailable when it cannot load."""
-    if isinstance(model, Backend):
-        return model.load()
-    kwargs: dict[str, Any] = {}
-    if device:
-        kwargs["device"] = device
-    if compute_type and compute_type != "default":
-        kwargs["compute_type"] = compute_type
-    return get_backend(backend or default_backend(), model or default_model(), **kwargs).load()
-
-
-def _options_signature(backend: Backend, options: DecodeOptions) -> str:
-    compute = getattr(backend, "compute_type", "default")
-    return f"{backend.name}|{backend.model}|{backend.model_dir}|{compute}|{options!r}"
-
-
-def translate_sentences(
-    sentences: Sequence[str],
-    backend: Backend,
-    options: DecodeOptions | None = None,
-    *,
-    cache: TranslationCache | None = None,
-) -> list[Hypothesis]:
-    """Translate model-ready sentences in one length-sorted batch run, reusing cached translations."""
-    options = options or DecodeOptions()
-    results: list[Hypothesis | None] = [None] * len(sentences)
-    todo: dict[str, list[int]] = {}
-    signature = _options_signature(backend, options)
-    for i, sentence in enumerate(sentences):
-        if cache is not None:
-            hyp = cache.get(cache.key(signature, sentence))
-            if hyp is not None and (hyp.attention is not None or not options.return_attention):
-                results[i] = hyp
-                continue
-        todo.setdefault(sentence, []).append(i)  # identical sentences are translated once
-    if todo:
-        unique = list(todo)
-        for sentence, hyp in zip(unique, backend.translate(unique, options)):
-            for i in todo[sentence]:
-                results[i] = hyp
-            if cache is not None:
-                cache.put(cache.key(signature, sentence), hyp)
-    return [r for r in results if r is not None]
-
-
-def model_tokens(backend: Backend, piece: str) -> int:
-    """How many tokens the model reads for a piece of verbatim text (its normalized copy, with ``</s>``)."""
-    from xling.text.segment import model_input
-
-    return len(backend.encode(model_input(piece)))
-
-
-def translate_pieces(
-    text: str,
-    pieces: Sequence[Sequence[Span]],
-    backend: Backend,
-    options: DecodeOptions,
-    *,
-    cache: TranslationCache | None = None,
-) -> list[list[Hypothesis]]:
-    """Translate groups of spans of ``text`` in one batched run; one list of hypotheses per group."""
-    from xling.text.segment import model_input
-
-    inputs = [model_input(text[a:b]) for group in pieces for a, b in group]
-    hyps = iter(translate_sentences(inputs, backend, options, cache=cache))
-    return [[next(hyps) for _ in group] for group in pieces]
 
 
 # -- units of translation ------------------------------------------------------------------------------
@@ -116,7 +31,7 @@ class _Unit:
 
     @property
     def text(self) -> str:
-        return " ".join(h.text for h in self.hypotheses if h.text)
+        return join_hypotheses(self.hypotheses)
 
 
 def _paragraph_groups(n_paragraphs: int) -> list[list[int]]:
@@ -132,15 +47,12 @@ def _paragraph_groups(n_paragraphs: int) -> list[list[int]]:
 class _Translator:
     """One translate() call: holds the settings, the growing English text and the issues found."""
 
-    def __init__(self, text: str, backend: Backend, settings: Settings, options: DecodeOptions,
-                 cache: TranslationCache | None):
+    def __init__(self, text: str, engine: Engine, settings: Settings):
         from xling.text.segment import segment
 
         self.text = text
-        self.backend = backend
+        self.engine = engine
         self.settings = settings
-        self.options = options
-        self.cache = cache
         self.paragraphs, self.sentences = segment(text, settings.source_lang)
         self.target_parts: list[str] = []
         self.target_len = 0
@@ -149,31 +61,26 @@ class _Translator:
         self.beads: list[Bead] = []
         self.issues: list[Issue] = []
 
-    def count(self, piece: str) -> int:
-        return model_tokens(self.backend, piece)
-
     def units_for(self, paragraph: int) -> list[_Unit]:
-        from xling.text.segment import split_long
-
         ids = [i for i, s in enumerate(self.sentences) if s.paragraph == paragraph]
         budget = self.settings.max_sentence_tokens
         units: list[_Unit] = []
         if self.settings.unit == "sentence":
             for i in ids:
                 s = self.sentences[i]  # split_long returns the sentence whole when it fits the budget
-                units.append(_Unit(paragraph, [i], split_long(self.text, s.start, s.end, self.count, budget)))
+                units.append(_Unit(paragraph, [i], self.engine.split(self.text, s.start, s.end)))
             return units
         # paragraph unit: consecutive sentences packed into chunks within the budget
         current: list[int] = []
         used = 0
         for i in ids:
             s = self.sentences[i]
-            n = self.count(self.text[s.start : s.end])
+            n = self.engine.count_tokens(self.text[s.start : s.end])
             if current and used + n > budget:
                 units.append(self._chunk(paragraph, current))
                 current, used = [], 0
             if n > budget:
-                units.append(_Unit(paragraph, [i], split_long(self.text, s.start, s.end, self.count, budget)))
+                units.append(_Unit(paragraph, [i], self.engine.split(self.text, s.start, s.end)))
                 continue
             current.append(i)
             used += n
@@ -184,10 +91,6 @@ class _Translator:
     def _chunk(self, paragraph: int, ids: list[int]) -> _Unit:
         return _Unit(paragraph, ids, [(self.sentences[ids[0]].start, self.sentences[ids[-1]].end)])
 
-    def translate_units(self, units: list[_Unit]) -> None:
-        results = translate_pieces(self.text, [u.pieces for u in units], self.backend, self.options, cache=self.cache)
-        for u, hypotheses in zip(units, results):
-            u.hypotheses = hypotheses
 
     def append_paragraph(self, paragraph: int, units: list[_Unit]) -> None:
         """Add one English paragraph: its sentences, their beads, and the issues met on the way."""
@@ -263,87 +166,176 @@ class _Translator:
         )
 
 
+def _translate_units(engine: Engine, runs: Sequence[tuple[_Translator, list[_Unit]]]) -> None:
+    """One batched model run for the units of several articles (or paragraph groups of one)."""
+    from xling.text.segment import model_input
+
+    flat = [(run, unit) for run, units in runs for unit in units]
+    inputs = [model_input(run.text[a:b]) for run, unit in flat for a, b in unit.pieces]
+    hyps = iter(engine.translate_sentences(inputs, engine.options()))
+    for run, unit in flat:
+        unit.hypotheses = [next(hyps) for _ in unit.pieces]
+
+
+def _start(
+    text: str,
+    engine: Engine,
+    *,
+    unit: str,
+    source_lang: str | None,
+    check_input_language: bool,
+) -> _Translator:
+    check_text(text)
+    src = source_lang or engine.source_lang or "ar"
+    if check_input_language:
+        check_language(text, src)
+    settings = engine.settings(unit=unit, source_lang=src)
+    run = _Translator(text, engine, settings)
+    if not run.sentences:
+        raise InputError("input has no sentences to translate")
+    return run
+
+
+def _finish(run: _Translator, annotate_result: bool, glossary: Mapping[str, str] | None,
+            consistent_names: bool) -> Document:
+    doc = run.document()
+    if annotate_result:
+        doc = annotate(doc, glossary=glossary, consistent_names=consistent_names)
+    return doc
+
+
+def _engine(
+    model: str | Backend | Engine | None,
+    backend: str | None,
+    device: str | None,
+    compute_type: str | None,
+    beam_size: int | None,
+    max_sentence_tokens: int | None,
+    batch_tokens: int | None,
+    cache: TranslationCache | bool | None,
+    options: DecodeOptions | None,
+    unit: str,
+) -> Engine:
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
+    if options is not None and not isinstance(options, DecodeOptions):
+        raise TypeError(f"options must be a DecodeOptions, not {type(options).__name__}")
+    return engine_for(model, backend=backend, device=device, compute_type=compute_type, beam_size=beam_size,
+                      max_sentence_tokens=max_sentence_tokens, batch_tokens=batch_tokens, cache=cache,
+                      options=options)
+
+
 def translate_stream(
     text: str,
     *,
-    model: str | Backend | None = None,
+    model: str | Backend | Engine | None = None,
     backend: str | None = None,
-    beam_size: int = 4,
+    beam_size: int | None = None,
     unit: str = "sentence",
-    max_sentence_tokens: int = 200,
-    batch_tokens: int = 4096,
+    max_sentence_tokens: int | None = None,
+    batch_tokens: int | None = None,
     source_lang: str | None = None,
     device: str | None = None,
     compute_type: str | None = None,
+    cache: TranslationCache | bool | None = None,
+    options: DecodeOptions | None = None,
     glossary: Mapping[str, str] | None = None,
     consistent_names: bool = False,
     annotate_result: bool = True,
-    cache: TranslationCache | bool | None = True,
-    options: DecodeOptions | None = None,
     check_input_language: bool = True,
 ) -> Iterator[Document]:
     """Translate ``text`` and yield the Document after each group of paragraphs; the last one is complete.
 
     Partial documents hold the paragraphs translated so far (the source side is always whole); only the final
-    one carries entities and QA issues.
+    one carries entities and QA issues. The options are those of :func:`translate`.
     """
-    if unit not in UNITS:
-        raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
-    if beam_size < 1:
-        raise ValueError("beam_size must be at least 1")
-    check_text(text)
-    engine = load_backend(model, backend, device=device, compute_type=compute_type)
-    src = source_lang or engine.source_lang or "ar"
-    tgt = engine.target_lang or "en"
-    if check_input_language:
-        check_language(text, src)
-    options = (options or DecodeOptions()).replace(beam_size=beam_size, batch_tokens=batch_tokens)
-    settings = Settings(
-        model=engine.model,
-        backend=engine.name,
-        beam_size=beam_size,
-        unit=unit,
-        max_sentence_tokens=max_sentence_tokens,
-        batch_tokens=batch_tokens,
-        compute_type=getattr(engine, "compute_type", "default"),
-        source_lang=src,
-        target_lang=tgt,
-        revision=engine.revision or "",
-    )
-    if cache is True:
-        cache = _DEFAULT_CACHE
-    run = _Translator(text, engine, settings, options, cache if isinstance(cache, TranslationCache) else None)
-    if not run.sentences:
-        raise InputError("input has no sentences to translate")
+    engine = _engine(model, backend, device, compute_type, beam_size, max_sentence_tokens, batch_tokens, cache,
+                     options, unit)
+    run = _start(text, engine, unit=unit, source_lang=source_lang, check_input_language=check_input_language)
     for group in _paragraph_groups(len(run.paragraphs)):
         units = {p: run.units_for(p) for p in group}
-        run.translate_units([u for p in group for u in units[p]])
+        _translate_units(engine, [(run, [u for p in group for u in units[p]])])
         for p in group:
             run.append_paragraph(p, units[p])
         if group[-1] < len(run.paragraphs) - 1:
             yield run.document()
-    doc = run.document()
-    if annotate_result:
-        doc = annotate(doc, glossary=glossary, consistent_names=consistent_names)
-    yield doc
+    yield _finish(run, annotate_result, glossary, consistent_names)
 
 
 def translate(
-    text: str,
+    text: str | Sequence[str],
     *,
+    model: str | Backend | Engine | None = None,
+    backend: str | None = None,
+    beam_size: int | None = None,
+    unit: str = "sentence",
+    max_sentence_tokens: int | None = None,
+    batch_tokens: int | None = None,
+    source_lang: str | None = None,
+    device: str | None = None,
+    compute_type: str | None = None,
+    cache: TranslationCache | bool | None = None,
+    options: DecodeOptions | None = None,
+    glossary: Mapping[str, str] | None = None,
+    consistent_names: bool = False,
+    annotate_result: bool = True,
+    check_input_language: bool = True,
     on_paragraph: Callable[[Document], None] | None = None,
-    **kwargs: Any,
-) -> Document:
-    """Translate an article paragraph by paragraph; see :func:`translate_stream` for the options.
+) -> Document | list[Document]:
+    """Translate an article (a str) or several (a list of str, batched together) paragraph by paragraph.
 
-    ``on_paragraph`` is called with each partial Document as paragraphs finish (for progress displays).
+    Args:
+        text: the article, verbatim; or a list of articles, which returns a list of Documents (each equal to
+            translating that article alone, but the model sees the sentences of all of them in shared batches).
+        model: hub id or directory of an opus-mt model, a loaded :class:`~xling.mt.base.Backend`, an
+            :class:`~xling.Engine`, or None for ``$XLING_MODEL`` / opus-mt-ar-en.
+        backend: ``"transformers"`` or ``"ct2"`` (None: ``$XLING_BACKEND`` or transformers).
+        beam_size: beam size (None: from ``options``, else the engine's, else 4).
+        unit: ``"sentence"`` (1-1 beads by construction) or ``"paragraph"`` (aligned afterwards).
+        max_sentence_tokens: longer sentences are split at clause boundaries (None: the engine's, 200).
+        batch_tokens: padded source tokens per model batch (None: from ``options``, 4096).
+        source_lang: the text's language (None: the model's source language).
+        device: ``"cpu"`` or ``"cuda"`` (None: CUDA when available).
+        compute_type: CTranslate2 only (``int8`` by default).
+        cache: True for the process-wide in-memory cache, False for none, a TranslationCache, or None for
+            the engine's own (the shared one for a new engine).
+        options: full :class:`~xling.mt.base.DecodeOptions`; explicit ``beam_size``/``batch_tokens`` win.
+        glossary: ``{source name: English rendering}`` applied everywhere.
+        consistent_names: render each name one way throughout (the majority rendering).
+        annotate_result: link entities and run the QA checks (False: translation and beads only).
+        check_input_language: refuse text whose script is clearly not the source language's.
+        on_paragraph: called with each partial Document as paragraphs finish (single article only).
+
+    Raises:
+        InputError: empty, binary, too large or wrong-language input. ModelUnavailable: the model cannot load.
     """
-    doc = None
-    for doc in translate_stream(text, **kwargs):
-        if on_paragraph is not None:
-            on_paragraph(doc)
-    assert doc is not None
-    return doc
+    common = dict(model=model, backend=backend, beam_size=beam_size, unit=unit,
+                  max_sentence_tokens=max_sentence_tokens, batch_tokens=batch_tokens, source_lang=source_lang,
+                  device=device, compute_type=compute_type, cache=cache, options=options, glossary=glossary,
+                  consistent_names=consistent_names, annotate_result=annotate_result,
+                  check_input_language=check_input_language)
+    if isinstance(text, str):
+        doc = None
+        for doc in translate_stream(text, **common):  # type: ignore[arg-type]
+            if on_paragraph is not None:
+                on_paragraph(doc)
+        assert doc is not None
+        return doc
+    if on_paragraph is not None:
+        raise TypeError("on_paragraph is for a single article; translate a list without it")
+    if not isinstance(text, Sequence) or not all(isinstance(t, str) for t in text):
+        raise TypeError("text must be a str or a list of str")
+    engine = _engine(model, backend, device, compute_type, beam_size, max_sentence_tokens, batch_tokens, cache,
+                     options, unit)
+    runs = [_start(t, engine, unit=unit, source_lang=source_lang, check_input_language=check_input_language)
+            for t in text]
+    paragraph_units = [[run.units_for(p) for p in range(len(run.paragraphs))] for run in runs]
+    _translate_units(engine, [(run, [u for units in per_p for u in units])
+                              for run, per_p in zip(runs, paragraph_units)])
+    for run, per_p in zip(runs, paragraph_units):
+        for p, units in enumerate(per_p):
+            run.append_paragraph(p, units)
+    return [_finish(run, annotate_result, glossary, consistent_names) for run in runs]
 
 
 def annotate(

@@ -1,0 +1,325 @@
+"""The one translation engine behind every entry point.
+
+An :class:`Engine` owns a loaded model (a :class:`~xling.mt.base.Backend`, loaded lazily and once per
+process), the decoding options, the translation cache and long-sentence splitting. ``translate()``,
+``compare()``, ``xling eval``, the page and the CLI all translate through it, so "split long sentences ->
+translate -> join" exists once, here.
+
+``engine_for(model, ...)`` turns whatever a caller passed as ``model`` (an Engine, a loaded backend, a hub
+id or directory, or None for the default) into an Engine; :data:`NO_MODEL` says "no model at all" where a
+stage can work without one (model-free compare).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Sequence
+from typing import Final
+
+from xling.document import DEFAULT_MODEL, Settings, Span
+from xling.mt.base import Backend, DecodeOptions, Hypothesis, get_backend
+from xling.mt.cache import TranslationCache
+
+#: Backends that ``backend=`` accepts (see :func:`xling.mt.base.backend_names`).
+DEFAULT_BACKEND = "transformers"
+DEFAULT_BEAM_SIZE = 4
+DEFAULT_MAX_SENTENCE_TOKENS = 200
+
+
+class NoModel:
+    """The type of :data:`NO_MODEL`: pass it as ``model`` to work without a translation model."""
+
+    _instance: NoModel | None = None
+
+    def __new__(cls) -> NoModel:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "xling.NO_MODEL"
+
+    def __reduce__(self) -> str:
+        return "NO_MODEL"
+
+
+#: "Use no translation model": model-free alignment in ``compare``; the CLI's ``--model none``.
+NO_MODEL: Final = NoModel()
+
+#: The process-wide in-memory cache that ``cache=True`` means.
+_SHARED_CACHE = TranslationCache()
+
+
+def default_model() -> str:
+    """The model used when none is named: ``$XLING_MODEL`` or opus-mt-ar-en."""
+    return os.environ.get("XLING_MODEL") or DEFAULT_MODEL
+
+
+def default_backend() -> str:
+    """The backend used when none is named: ``$XLING_BACKEND`` or transformers."""
+    return os.environ.get("XLING_BACKEND") or DEFAULT_BACKEND
+
+
+def resolve_cache(cache: TranslationCache | bool | None) -> TranslationCache | None:
+    """``True``: the shared in-memory cache; ``False``/``None``: no cache; a cache object: itself."""
+    if cache is True:
+        return _SHARED_CACHE
+    if cache is False or cache is None:
+        return None
+    if isinstance(cache, TranslationCache):
+        return cache
+    raise TypeError(f"cache must be True, False or a TranslationCache, not {type(cache).__name__}")
+
+
+class Engine:
+    """A translation model with its decoding options, cache and sentence splitting.
+
+    Args:
+        model: hub id or local directory of an opus-mt (Marian) model, or an already created backend;
+            None for :func:`default_model`.
+        backend: ``"transformers"`` or ``"ct2"`` (None: :func:`default_backend`); ignored for a backend object.
+        device: ``"cpu"`` or ``"cuda"`` (None: CUDA when available).
+        compute_type: CTranslate2 only: ``int8`` (its default), ``float32``, ``int8_float32``...
+        revision: hub revision of ``model``.
+        beam_size: default beam size of :meth:`options`.
+        max_sentence_tokens: sentences longer than this (in model tokens) are split at clause boundaries,
+            translated piece by piece and joined.
+        batch_tokens: padded source tokens per model batch.
+        cache: True for the process-wide in-memory cache, False for none, or a :class:`TranslationCache`.
+        options: full decoding options; ``beam_size``/``batch_tokens`` given explicitly override its fields.
+
+    Nothing is loaded until the first translation (or :meth:`load`); the backend is shared by every engine
+    on the same model in this process.
+    """
+
+    def __init__(
+        self,
+        model: str | Backend | None = None,
+        *,
+        backend: str | None = None,
+        device: str | None = None,
+        compute_type: str | None = None,
+        revision: str | None = None,
+        beam_size: int | None = None,
+        max_sentence_tokens: int = DEFAULT_MAX_SENTENCE_TOKENS,
+        batch_tokens: int | None = None,
+        cache: TranslationCache | bool = True,
+        options: DecodeOptions | None = None,
+    ):
+        if isinstance(model, NoModel):
+            raise TypeError("an Engine needs a model; NO_MODEL means working without an engine")
+        if model is not None and not isinstance(model, (str, os.PathLike, Backend)):
+            raise TypeError(f"model must be a hub id, a directory, a Backend or None, not {type(model).__name__}")
+        base = options or DecodeOptions()
+        changes = {}
+        if beam_size is not None:
+            changes["beam_size"] = beam_size
+        if batch_tokens is not None:
+            changes["batch_tokens"] = batch_tokens
+        self._options = base.replace(**changes) if changes else base
+        if self._options.beam_size < 1:
+            raise ValueError("beam_size must be at least 1")
+        if max_sentence_tokens < 8:
+            raise ValueError("max_sentence_tokens must be at least 8")
+        self.max_sentence_tokens = max_sentence_tokens
+        self.cache = resolve_cache(cache)
+        if isinstance(model, Backend):
+            self._backend: Backend | None = model
+            self._spec: tuple[str, str, dict[str, str]] | None = None
+        else:
+            kwargs: dict[str, str] = {}
+            if device:
+                kwargs["device"] = device
+            if revision:
+                kwargs["revision"] = revision
+            if compute_type and compute_type != "default":
+                kwargs["compute_type"] = compute_type
+            self._backend = None
+            self._spec = (backend or default_backend(), os.fspath(model) if model else default_model(), kwargs)
+
+    # -- the model -----------------------------------------------------------------------------------
+    @property
+    def backend(self) -> Backend:
+        """The loaded backend; raises ModelUnavailable with a fix when it cannot load."""
+        if self._backend is None:
+            assert self._spec is not None
+            name, model, kwargs = self._spec
+            self._backend = get_backend(name, model, **kwargs)
+        return self._backend.load()
+
+    def load(self) -> Engine:
+        """Load the model now (it is otherwise loaded on first use); returns the engine."""
+        self.backend  # noqa: B018  (the property loads)
+        return self
+
+    @property
+    def model_name(self) -> str:
+        """The model as named by the caller (hub id or directory), without loading it."""
+        return self._backend.model if self._backend is not None else self._spec[1]  # type: ignore[index]
+
+    @property
+    def backend_name(self) -> str:
+        return self._backend.name if self._backend is not None else self._spec[0]  # type: ignore[index]
+
+    @property
+    def source_lang(self) -> str | None:
+        return self.backend.source_lang
+
+    @property
+    def target_lang(self) -> str | None:
+        return self.backend.target_lang
+
+    def options(self, **changes: object) -> DecodeOptions:
+        """The engine's decoding options, with ``changes`` applied (e.g. ``beam_size=1``)."""
+        return self._options.replace(**changes) if changes else self._options
+
+    def settings(self, **fields: object) -> Settings:
+        """The provenance record of translations made by this engine (``fields`` fill in the rest)."""
+        backend = self.backend
+        base = dict(
+            model=backend.model,
+            backend=backend.name,
+            beam_size=self._options.beam_size,
+            max_sentence_tokens=self.max_sentence_tokens,
+            batch_tokens=self._options.batch_tokens,
+            compute_type=getattr(backend, "compute_type", "default"),
+            source_lang=backend.source_lang or "ar",
+            target_lang=backend.target_lang or "en",
+            revision=backend.revision or "",
+        )
+        base.update(fields)
+        return Settings(**base)  # type: ignore[arg-type]
+
+    # -- tokens and splitting --------------------------------------------------------------------------
+    def count_tokens(self, piece: str) -> int:
+        """How many tokens the model reads for a piece of verbatim text (its normalized copy, with ``</s>``)."""
+        from xling.text.segment import model_input
+
+        return len(self.backend.encode(model_input(piece)))
+
+    def split(self, text: str, start: int, end: int) -> list[Span]:
+        """The pieces of ``text[start:end]`` the model translates: the span itself when it fits the budget."""
+        from xling.text.segment import split_long
+
+        return split_long(text, start, end, self.count_tokens, self.max_sentence_tokens)
+
+    # -- translation -----------------------------------------------------------------------------------
+    def translate_sentences(self, sentences: Sequence[str], options: DecodeOptions | None = None) -> list[Hypothesis]:
+        """Translate model-ready sentences in one length-sorted batch run, reusing cached translations.
+
+        Identical sentences are translated once. Inputs over the model's position limit raise ValueError:
+        split them first (:meth:`split`).
+        """
+        options = options or self._options
+        backend = self.backend
+        cache = self.cache
+        results: list[Hypothesis | None] = [None] * len(sentences)
+        todo: dict[str, list[int]] = {}
+        signature = _cache_signature(backend, options)
+        for i, sentence in enumerate(sentences):
+            if cache is not None:
+                hyp = cache.get(cache.key(signature, sentence))
+                if hyp is not None and (hyp.attention is not None or not options.return_attention):
+                    results[i] = hyp
+                    continue
+            todo.setdefault(sentence, []).append(i)
+        if todo:
+            unique = list(todo)
+            for sentence, hyp in zip(unique, backend.translate(unique, options)):
+                for i in todo[sentence]:
+                    results[i] = hyp
+                if cache is not None:
+                    cache.put(cache.key(signature, sentence), hyp)
+        return [r for r in results if r is not None]
+
+    def translate_pieces(
+        self, text: str, pieces: Sequence[Sequence[Span]], options: DecodeOptions | None = None
+    ) -> list[list[Hypothesis]]:
+        """Translate groups of spans of ``text`` in one batched run; one list of hypotheses per group."""
+        from xling.text.segment import model_input
+
+        inputs = [model_input(text[a:b]) for group in pieces for a, b in group]
+        hyps = iter(self.translate_sentences(inputs, options))
+        return [[next(hyps) for _ in group] for group in pieces]
+
+    def translate_spans(self, text: str, spans: Sequence[Span], options: DecodeOptions | None = None) -> list[str]:
+        """One translation per span of ``text``: long spans split, their pieces translated and joined."""
+        pieces = [self.split(text, a, b) for a, b in spans]
+        return [join_hypotheses(group) for group in self.translate_pieces(text, pieces, options)]
+
+    def with_options(
+        self,
+        *,
+        beam_size: int | None = None,
+        max_sentence_tokens: int | None = None,
+        batch_tokens: int | None = None,
+        cache: TranslationCache | bool | None = None,
+        options: DecodeOptions | None = None,
+    ) -> Engine:
+        """A copy on the same model (sharing the loaded backend) with other options; None keeps a value."""
+        other = copy.copy(self)
+        base = options or self._options
+        changes = {k: v for k, v in (("beam_size", beam_size), ("batch_tokens", batch_tokens)) if v is not None}
+        other._options = base.replace(**changes) if changes else base
+        if other._options.beam_size < 1:
+            raise ValueError("beam_size must be at least 1")
+        if max_sentence_tokens is not None:
+            if max_sentence_tokens < 8:
+                raise ValueError("max_sentence_tokens must be at least 8")
+            other.max_sentence_tokens = max_sentence_tokens
+        if cache is not None:
+            other.cache = resolve_cache(cache)
+        return other
+
+    def __repr__(self) -> str:
+        return f"Engine(model={self.model_name!r}, backend={self.backend_name!r}, beam_size={self._options.beam_size})"
+
+
+def join_hypotheses(hypotheses: Sequence[Hypothesis]) -> str:
+    """The translations of a split sentence's pieces, joined with spaces (empty pieces dropped)."""
+    return " ".join(h.text for h in hypotheses if h.text)
+
+
+def _cache_signature(backend: Backend, options: DecodeOptions) -> str:
+    compute = getattr(backend, "compute_type", "default")
+    return f"{backend.name}|{backend.model}|{backend.model_dir}|{compute}|{options!r}"
+
+
+def engine_for(
+    model: str | Backend | Engine | None = None,
+    *,
+    backend: str | None = None,
+    device: str | None = None,
+    compute_type: str | None = None,
+    beam_size: int | None = None,
+    max_sentence_tokens: int | None = None,
+    batch_tokens: int | None = None,
+    cache: TranslationCache | bool | None = None,
+    options: DecodeOptions | None = None,
+) -> Engine:
+    """An Engine for whatever a caller passed as ``model``.
+
+    An Engine comes back as it is when nothing else is asked for; options given explicitly make a copy of
+    it that shares its backend (explicit options always win over the engine's defaults). ``cache=None``
+    keeps an engine's cache, and means the shared in-memory cache otherwise.
+    """
+    if isinstance(model, Engine):
+        if all(v is None for v in (backend, device, compute_type, beam_size, max_sentence_tokens, batch_tokens,
+                                   cache, options)):
+            return model
+        if backend is not None or device is not None or compute_type is not None:
+            raise TypeError("backend, device and compute_type belong to the engine's model; create a new Engine")
+        return model.with_options(beam_size=beam_size, max_sentence_tokens=max_sentence_tokens,
+                                  batch_tokens=batch_tokens, cache=cache, options=options)
+    return Engine(
+        model,
+        backend=backend,
+        device=device,
+        compute_type=compute_type,
+        beam_size=beam_size,
+        max_sentence_tokens=max_sentence_tokens if max_sentence_tokens is not None else DEFAULT_MAX_SENTENCE_TOKENS,
+        batch_tokens=batch_tokens,
+        cache=True if cache is None else cache,
+        options=options,
+    )
