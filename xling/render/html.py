@@ -8,8 +8,8 @@ of the other script isolated in ``<bdi>``.
 
 DOM contract (tests and users' scripts rely on it): each sentence is ``<span class="xl-s" data-s="BEAD">`` on
 both sides, each entity mention ``<mark class="xl-e" data-e="ENTITY ID">``, pieces of text inside a QA
-issue's spans ``<span class="xl-i" data-i="ISSUE INDEXES">``. The page's script (:data:`VIEW_JS`) adds
-``is-active`` to a hovered or selected sentence and its counterparts, without a round trip.
+issue's spans ``<span class="xl-i" data-i="ISSUE INDEXES">``. The page's script (``static/view.js``, see
+:func:`view_js`) adds ``is-active`` to a hovered or selected sentence and its counterparts, without a round trip.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from itertools import groupby
 
 from xling.document import SEVERITIES, Document, Entity, Side
@@ -446,170 +447,41 @@ def _palette_css() -> str:
     )
 
 
-VIEW_CSS = """
-.xl-doc { --xl-active: #fff3bf; --xl-active-line: #f59f00; --xl-flag: #ffc9c9; font-size: 16px; }
-.xl-doc [dir=rtl], .xl-doc [lang=ar] { font-family: %(arabic)s; }
-.xl-doc [lang=ar] { font-size: 1.12em; line-height: 1.9; }
-.xl-summary { display: flex; flex-wrap: wrap; gap: .4em 1em; align-items: baseline; margin: 0 0 .6em;
-  color: var(--body-text-color-subdued, #555); font-size: .9em; }
-.xl-sig { font-size: .8em; opacity: .75; word-break: break-all; }
-.xl-badge { background: #e7f5ff; color: #1864ab; border-radius: 1em; padding: 0 .6em; font-weight: 600; }
-.xl-rows { border: 1px solid var(--border-color-primary, #e5e7eb); border-radius: 8px; overflow: hidden; }
-.xl-row { display: grid; grid-template-columns: 1fr 1fr; border-top: 1px solid var(--border-color-primary, #e5e7eb); }
-.xl-row:first-child { border-top: 0; }
-.xl-heads { background: var(--background-fill-secondary, #f9fafb); font-weight: 600; font-size: .9em; }
-.xl-heads small { font-weight: 400; opacity: .7; }
-.xl-side { padding: .55em 1em; min-width: 0; overflow-wrap: anywhere; }
-.xl-src { border-inline-end: 1px solid var(--border-color-primary, #e5e7eb); }
-.xl-side[dir=rtl] { text-align: right; }
-.xl-p { margin: .25em 0; white-space: pre-wrap; line-height: 1.65; }
-.xl-pending { color: var(--body-text-color-subdued, #888); font-style: italic; }
-.xl-s { border-radius: 3px; cursor: pointer; transition: background-color .12s; }
-.xl-s:hover, .xl-s:focus { outline: none; }
-.xl-doc .xl-s.is-active { background: var(--xl-active); box-shadow: 0 0 0 2px var(--xl-active); color: #1f2328; }
-.xl-s.is-pinned { box-shadow: 0 0 0 2px var(--xl-active-line); }
-.xl-doc .xl-omission, .xl-doc .xl-addition { text-decoration: underline wavy #e8590c; text-decoration-thickness: 1px;
-  text-underline-offset: 4px; background: #fff4e6; color: #1f2328; }
-.xl-key { padding: 0 .4em; border-radius: 3px; }
-.xl-doc bdi, .xl-doc .xl-i { color: inherit; }
-.xl-doc .xl-e { color: #1f2328; border-radius: 3px; padding: 0 1px; }
-.xl-e.is-lit { outline: 1.5px solid #343a40; outline-offset: 1px; }
-.xl-doc .xl-i.is-flagged { background: var(--xl-flag); box-shadow: inset 0 -2px 0 #e03131; color: #1f2328; }
-.xl-ctl { display: inline-block; unicode-bidi: isolate; direction: ltr; font: 600 .65em ui-monospace, monospace;
-  padding: 0 .25em; margin: 0 1px; border: 1px solid #e03131; border-radius: 3px; color: #c92a2a;
-  vertical-align: middle; }
-.xl-panels { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); gap: 1em; margin-top: 1em; }
-.xl-panel { border: 1px solid var(--border-color-primary, #e5e7eb); border-radius: 8px; padding: .6em 1em;
-  min-width: 0; overflow-x: auto; }
-.xl-panel h3 { margin: .2em 0 .5em; font-size: 1em; }
-.xl-panel-body { max-height: 32em; overflow-y: auto; }
-.xl-panel h4 { margin: .6em 0 .2em; font-size: .9em; }
-.xl-none { color: var(--body-text-color-subdued, #888); margin: 0; }
-.xl-issues { list-style: none; padding: 0; margin: 0; }
-.xl-issue { all: unset; box-sizing: border-box; display: block; width: 100%%; cursor: pointer; padding: .3em .5em;
-  border-radius: 6px; border-inline-start: 3px solid transparent; font-size: .9em; line-height: 1.45; }
-.xl-issue:hover, .xl-issue:focus-visible { background: var(--background-fill-secondary, #f3f4f6); }
-.xl-issue[disabled] { cursor: default; opacity: .8; }
-.xl-issue[aria-pressed=true] { background: #fff5f5; color: #1f2328; }
-.xl-issue.sev-error { border-color: #e03131; } .xl-issue.sev-warning { border-color: #f59f00; }
-.xl-issue.sev-info { border-color: #74c0fc; }
-.xl-issue code { font-size: .85em; opacity: .8; }
-table.xl-entities { border-collapse: collapse; width: 100%%; font-size: .88em; }
-table.xl-entities th, table.xl-entities td { text-align: start; padding: .3em .45em; vertical-align: top;
-  border-top: 1px solid var(--border-color-primary, #e5e7eb); }
-table.xl-entities th { font-weight: 600; border-top: 0; white-space: nowrap; }
-.xl-ent-row { cursor: pointer; } .xl-ent-row:hover { background: var(--background-fill-secondary, #f3f4f6); }
-.xl-num { white-space: nowrap; font-variant-numeric: tabular-nums; }
-.xl-flag-ok { color: #2b8a3e; } .xl-flag-warn { color: #d9480f; } .xl-flag-info { color: #5c7cfa; }
-.xl-notice { padding: .8em 1em; border-radius: 8px; border: 1px solid; }
-.xl-notice-info { background: #f1f3f5; border-color: #dee2e6; color: #495057; }
-.xl-notice-warning { background: #fff9db; border-color: #ffe066; color: #664d03; }
-.xl-notice-error { background: #fff5f5; border-color: #ffa8a8; color: #a61e1e; }
-%(palette)s
-@media (max-width: 700px) {
-  .xl-row { grid-template-columns: 1fr; }
-  .xl-src { border-inline-end: 0; border-bottom: 1px dashed var(--border-color-primary, #e5e7eb); }
-  .xl-heads { display: none; }
-  .xl-panels { grid-template-columns: 1fr; }
-}
-""" % {"arabic": _font_stack(ARABIC_FONTS), "palette": _palette_css()}
+#: The view's static rules and script, shipped as package files (read on first use, then cached).
+STATIC = "static"
 
-#: Event delegation on ``document``: works on HTML that streaming replaces, needs no server round trip.
-VIEW_JS = """
-() => {
-  if (window.__xlingView) return;
-  window.__xlingView = true;
-  const q = (v) => (window.CSS && CSS.escape) ? CSS.escape(v) : String(v).replace(/["\\\\]/g, "\\\\$&");
-  let pinned = null;  // the clicked sentence element, kept active after the pointer leaves
-  let current = null;  // {view, s}: the active bead, re-applied when streaming replaces the HTML
-  function clear(root, cls) { root.querySelectorAll("." + cls).forEach((el) => el.classList.remove(cls)); }
-  function viewOf(el) { const host = el.closest(".xl-doc").parentElement.closest("[id]"); return host ? host.id : null; }
-  function find(state) {
-    const root = (state.view && document.getElementById(state.view)) || document;
-    return root.querySelector('.xl-doc .xl-s[data-s="' + q(state.s) + '"]');
-  }
-  function show(sentence) {
-    document.querySelectorAll(".xl-doc .is-active").forEach((el) => el.classList.remove("is-active"));
-    current = null;
-    if (!sentence || !sentence.isConnected) return;
-    const doc = sentence.closest(".xl-doc");
-    current = { view: viewOf(sentence), s: sentence.dataset.s };
-    doc.querySelectorAll('.xl-s[data-s="' + q(sentence.dataset.s) + '"]').forEach((el) => el.classList.add("is-active"));
-  }
-  // Streaming re-renders the view after every paragraph group: keep the highlight (and the pin) on the
-  // same bead in the new HTML instead of dropping it until the pointer moves.
-  let pending = false;
-  new MutationObserver(() => {
-    if (pending || !current) return;
-    pending = true;
-    requestAnimationFrame(() => {
-      pending = false;
-      if (pinned && !pinned.isConnected) {
-        const again = find({ view: pinned.__xlView, s: pinned.dataset.s });
-        pinned = again;
-        if (pinned) { pinned.__xlView = viewOf(pinned); pinned.classList.add("is-pinned"); }
-      }
-      const el = current && find(current);
-      if (el && !el.classList.contains("is-active")) show(el);
-    });
-  }).observe(document.body, { childList: true, subtree: true });
-  function light(root, id) {
-    clear(root, "is-lit");
-    if (id !== null) root.querySelectorAll('.xl-e[data-e="' + q(id) + '"]').forEach((el) => el.classList.add("is-lit"));
-  }
-  document.addEventListener("mouseover", (ev) => {
-    const s = ev.target.closest && ev.target.closest(".xl-s[data-s]");
-    if (s) show(s);
-    const m = ev.target.closest && ev.target.closest(".xl-e[data-e], .xl-ent-row[data-entity]");
-    const doc = ev.target.closest && ev.target.closest(".xl-doc");
-    if (doc) light(doc, m ? (m.dataset.e !== undefined ? m.dataset.e : m.dataset.entity) : null);
-  });
-  document.addEventListener("mouseout", (ev) => {
-    const s = ev.target.closest && ev.target.closest(".xl-s[data-s]");
-    const into = ev.relatedTarget && ev.relatedTarget.closest && ev.relatedTarget.closest(".xl-s[data-s]");
-    if (s && !into) show(pinned);
-  });
-  document.addEventListener("focusin", (ev) => {
-    const s = ev.target.closest && ev.target.closest(".xl-s[data-s]");
-    if (s) show(s);
-  });
-  document.addEventListener("click", (ev) => {
-    if (!ev.target.closest) return;
-    const s = ev.target.closest(".xl-s[data-s]");
-    if (s) {
-      if (pinned) pinned.classList.remove("is-pinned");
-      pinned = (pinned === s) ? null : s;
-      if (pinned) { pinned.classList.add("is-pinned"); pinned.__xlView = viewOf(pinned); }
-      show(pinned || s);
-      return;
-    }
-    const button = ev.target.closest(".xl-issue[data-issue]");
-    if (button) {
-      const doc = button.closest(".xl-doc");
-      const on = button.getAttribute("aria-pressed") !== "true";
-      doc.querySelectorAll(".xl-issue[aria-pressed=true]").forEach((b) => b.setAttribute("aria-pressed", "false"));
-      clear(doc, "is-flagged");
-      if (on) {
-        button.setAttribute("aria-pressed", "true");
-        const hits = doc.querySelectorAll('.xl-i[data-i~="' + q(button.dataset.issue) + '"]');
-        hits.forEach((el) => el.classList.add("is-flagged"));
-        if (hits.length) hits[0].scrollIntoView({ block: "center", behavior: "smooth" });
-      }
-      return;
-    }
-    const row = ev.target.closest(".xl-ent-row[data-entity]");
-    if (row) {
-      const doc = row.closest(".xl-doc");
-      const first = doc.querySelector('.xl-rows .xl-e[data-e="' + q(row.dataset.entity) + '"]');
-      light(doc, row.dataset.entity);
-      if (first) first.scrollIntoView({ block: "center", behavior: "smooth" });
-    }
-  });
-  document.addEventListener("keydown", (ev) => {
-    if ((ev.key === "Enter" || ev.key === " ") && ev.target.matches && ev.target.matches(".xl-s[data-s], .xl-ent-row")) {
-      ev.preventDefault();
-      ev.target.click();
-    }
-  });
-}
-"""
+
+@lru_cache(maxsize=None)
+def _static(name: str) -> str:
+    return resources.files("xling.render").joinpath(STATIC, name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def view_css() -> str:
+    """The view's CSS: ``static/view.css`` plus the generated Arabic font stack and entity palette."""
+    return (
+        _static("view.css")
+        + "/* generated by xling.render.html from ARABIC_FONTS and PALETTE */\n"
+        + f".xl-doc [dir=rtl], .xl-doc [lang=ar] {{ font-family: {_font_stack(ARABIC_FONTS)}; }}\n"
+        + _palette_css()
+        + "\n"
+    )
+
+
+def view_js() -> str:
+    """The view's script, ``static/view.js``: one function for Gradio's ``js`` (event delegation on
+    ``document``, so it works on HTML that streaming replaces and needs no server round trip)."""
+    return _static("view.js")
+
+
+#: ``VIEW_CSS`` and ``VIEW_JS`` read as :func:`view_css` and :func:`view_js` (module ``__getattr__``: the
+#: files are read when a name is first used, not when this module is imported).
+VIEW_CSS: str
+VIEW_JS: str
+_LAZY_ASSETS = {"VIEW_CSS": view_css, "VIEW_JS": view_js}
+
+
+def __getattr__(name: str) -> str:
+    if name in _LAZY_ASSETS:
+        return _LAZY_ASSETS[name]()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,6 +17,7 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
+from importlib import resources  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -34,8 +35,8 @@ QUEUE_SIZE = 16
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 7860
 MAX_BEAM = 8
 
-SEEDS = Path(__file__).resolve().parents[1] / "seeds"
-SEED_NAME = "000_669c3c74050fa7e2.txt"
+#: The page's example article (AFP, Dec 2021) and its English version: package data, xling/data/examples/.
+EXAMPLE = "ar-en"
 
 PAGE_CSS = VIEW_CSS + """
 .xl-rtl textarea { font-family: %s; font-size: 1.1em; line-height: 1.8; }
@@ -100,9 +101,14 @@ def errors_in_view() -> Iterator[list[str]]:
         gr.Warning(str(err), title="Cannot translate" if isinstance(err, ModelUnavailable) else "Input")
 
 
-def _seed(*parts: str) -> str:
-    path = SEEDS.joinpath(*parts)
-    return path.read_text(encoding="utf-8") if path.is_file() else ""
+def example_text(lang: str) -> str:
+    """The example article in ``lang`` ("ar", or "en" for its English version), from the installed package.
+
+    A missing file is a packaging bug, not something to hide: it raises (FileNotFoundError) instead of
+    leaving the page without its example.
+    """
+    name = f"data/examples/{EXAMPLE}.{lang}.txt"
+    return resources.files("xling").joinpath(name).read_text(encoding="utf-8")
 
 
 _DOWNLOADS: tempfile.TemporaryDirectory[str] | None = None
@@ -240,10 +246,9 @@ def build_demo(
                 translate_button = gr.Button("Translate", variant="primary", interactive=engine.error is None)
                 stop_button = gr.Button("Stop", variant="stop")
                 gr.ClearButton([source], value="Clear")
-            if seed := _seed(SEED_NAME):
-                gr.Examples([[seed]], inputs=[source], label="Example",
-                            example_labels=["AFP, Dec 2021: Putin–Biden call on Ukraine"],
-                            api_visibility="private")
+            gr.Examples([[example_text("ar")]], inputs=[source], label="Example",
+                        example_labels=["AFP, Dec 2021: Putin–Biden call on Ukraine"],
+                        api_visibility="private")
             translate_html = gr.HTML(render_message(_EMPTY_TRANSLATE), elem_id="xl-translate-view",
                                      js_on_load=None)
             with gr.Row():
@@ -262,11 +267,9 @@ def build_demo(
             with gr.Row():
                 compare_button = gr.Button("Compare", variant="primary")
                 gr.ClearButton([compare_source, compare_target], value="Clear")
-            seed, seed_en = _seed(SEED_NAME), _seed("en", SEED_NAME)
-            if seed and seed_en:
-                gr.Examples([[seed, seed_en]], inputs=[compare_source, compare_target], label="Example",
-                            example_labels=["AFP, Dec 2021, with its English version"],
-                            api_visibility="private")
+            gr.Examples([[example_text("ar"), example_text("en")]], inputs=[compare_source, compare_target],
+                        label="Example", example_labels=["AFP, Dec 2021, with its English version"],
+                        api_visibility="private")
             compare_html = gr.HTML(render_message(_EMPTY_COMPARE), elem_id="xl-compare-view", js_on_load=None)
             compare_download = gr.DownloadButton("⬇ Document (.json)", visible=False, size="sm")
 
