@@ -16,7 +16,7 @@ import contextlib  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
 from importlib import resources  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -25,6 +25,8 @@ import gradio as gr  # noqa: E402
 
 from xling.document import Document  # noqa: E402
 from xling.errors import InputError, ModelUnavailable, XlingError  # noqa: E402
+from xling.mt.engine import NO_MODEL  # noqa: E402
+from xling.mt.engine import Engine as XlingEngine  # noqa: E402
 from xling.render.html import ARABIC_FONTS, UI_FONTS, VIEW_CSS, render_document, render_message  # noqa: E402
 from xling.text.reading import check_text  # noqa: E402
 
@@ -51,18 +53,15 @@ _EMPTY_COMPARE = "Paste an Arabic article and its English version, then press Co
 
 
 @dataclass
-class Engine:
-    """Which model the page uses and whether it loaded; loading happens once per process."""
+class PageModel:
+    """The page's translation engine and, if it could not be loaded, why; loading happens once per process."""
 
-    model: str | None = None
-    options: dict[str, Any] = field(default_factory=dict)  # backend, device, compute_type
+    engine: XlingEngine
     error: str | None = None
 
-    def load(self) -> Engine:
-        from xling.pipeline.translation import load_backend
-
+    def load(self) -> PageModel:
         try:
-            load_backend(self.model, **self.options)
+            self.engine.load()
             self.error = None
         except ModelUnavailable as err:
             self.error = str(err)
@@ -70,9 +69,7 @@ class Engine:
 
     @property
     def name(self) -> str:
-        from xling.pipeline.translation import default_model
-
-        return self.model or default_model()
+        return self.engine.model_name
 
     def require(self) -> None:
         if self.error:
@@ -149,8 +146,7 @@ def build_demo(
     If the model cannot be loaded the page still works: it says why and how to fix it, and compare mode
     runs without the model.
     """
-    options = {k: v for k, v in {"backend": backend, "device": device, "compute_type": compute_type}.items() if v}
-    engine = Engine(model, options)
+    engine = PageModel(XlingEngine(model, backend=backend, device=device, compute_type=compute_type))
     if preload:
         engine.load()
         if engine.error:
@@ -167,8 +163,7 @@ def build_demo(
         if not 1 <= int(beam_size) <= MAX_BEAM:
             raise InputError(f"beam size must be between 1 and {MAX_BEAM}, not {beam_size}")
         engine.require()
-        yield from translate_stream(text, model=engine.model, beam_size=int(beam_size), source_lang=source_lang,
-                                    **options)
+        yield from translate_stream(text, model=engine.engine, beam_size=int(beam_size), source_lang=source_lang)
 
     def compare_doc(source: str, target: str, use_model: bool) -> Document:
         from xling.pipeline.comparison import compare
@@ -176,7 +171,7 @@ def build_demo(
         check(source, "The Arabic text")
         check(target, "The English text")
         use_model = bool(use_model) and engine.error is None
-        return compare(source, target, model=engine.model if use_model else "none", backend=options.get("backend"))
+        return compare(source, target, model=engine.engine if use_model else NO_MODEL)
 
     # -- UI events: stream HTML into the view, then offer the downloads ----------------------------
     def translate_view(text: str, beam_size: float, progress: gr.Progress = gr.Progress()) -> Iterator[tuple]:
