@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "align": "align two presegmented files, one sentence per line",
     "eval": "score translations with sacrebleu (BLEU, chrF2, chrF++, TER)",
     "serve": "launch the web page (Gradio)",
+    "detect": "identify the language of a text (ISO 639-1 code, offline)",
 }
 
 
