@@ -95,7 +95,17 @@ def test_with_a_model_the_source_is_translated_for_similarity(tiny_model_dir, se
 )
 def test_bad_inputs(source, target, message):
     with pytest.raises(InputError, match=message):
-        compare(source, target, model=NO_MODEL)
+        compare(source, target, model=NO_MODEL, source_lang="ar", target_lang="en")
+
+
+def test_languages_are_detected_on_both_sides(seed_text, seed_english):
+    doc = compare(seed_text, seed_english, model=NO_MODEL, annotate=False)
+    assert (doc.source.lang, doc.target.lang) == ("ar", "en")
+    extra = dict(doc.settings.extra)
+    assert extra["source_detected"].startswith("ar:") and extra["target_detected"].startswith("en:")
+    assert "source_detected:ar" in doc.settings.signature()
+    with pytest.raises(InputError, match="cannot tell which language the target text is in"):
+        compare(seed_text, "Hello.", model=NO_MODEL)
 
 
 def test_compare_command(capsys, tmp_path):

@@ -18,7 +18,7 @@ from typing import Any
 from xling.document import Bead, Document, Entity, Issue, Mention, Sentence, Settings, Side
 from xling.errors import InputError, ModelUnavailable, XlingError
 from xling.mt.base import DecodeOptions
-from xling.mt.engine import NO_MODEL, Engine
+from xling.mt.engine import NO_MODEL, Engine, EnginePool
 from xling.version import __version__
 
 _LAZY = {
@@ -31,7 +31,7 @@ _LAZY = {
 
 __all__ = [
     "Bead", "Document", "Entity", "Issue", "Mention", "Sentence", "Settings", "Side",
-    "DecodeOptions", "Engine", "NO_MODEL",
+    "DecodeOptions", "Engine", "EnginePool", "NO_MODEL",
     "InputError", "ModelUnavailable", "XlingError", "__version__", *_LAZY,
 ]
 

@@ -20,6 +20,10 @@ SIDES = ("source", "target")
 SEVERITIES = ("error", "warning", "info")
 MODES = ("translate", "compare")
 DEFAULT_MODEL = "Helsinki-NLP/opus-mt-ar-en"
+#: ``source_lang`` value that asks for the language to be detected (the default everywhere).
+AUTO_LANG = "auto"
+#: The language code of text whose language cannot be told (ISO 639-3 "undetermined").
+UNDETERMINED = "und"
 
 Span = tuple[int, int]
 
@@ -226,6 +230,19 @@ class Document:
         if name not in SIDES:
             raise ValueError(f"side must be one of {SIDES}, not {name!r}")
         return self.source if name == "source" else self.target
+
+    def beads(self) -> list[Bead]:
+        """The alignment; without one, the coarsest safe guess: sentence by sentence when the counts agree,
+        else paragraph by paragraph when those agree, else the whole document as one bead."""
+        if self.alignment:
+            return list(self.alignment)
+        src, tgt = self.source, self.target
+        if len(src.sentences) == len(tgt.sentences):
+            return [Bead((i,), (i,)) for i in range(len(src.sentences))]
+        if len(src.paragraphs) == len(tgt.paragraphs):
+            return [Bead(src.sentences_of_paragraph(p), tgt.sentences_of_paragraph(p))
+                    for p in range(len(src.paragraphs))]
+        return [Bead(range(len(src.sentences)), range(len(tgt.sentences)))] if src.sentences or tgt.sentences else []
 
     def replace(self, **changes: Any) -> Document:
         return dataclasses.replace(self, **changes)

@@ -31,6 +31,8 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SEED_DIR = REPO_ROOT / "seeds"
 ENGLISH_CORPUS = REPO_ROOT / "tests" / "data" / "english_corpus.txt"
+#: Source-language training text for the other pairs' fixture models (news paragraphs written for the tests).
+TEXT_DIR = REPO_ROOT / "tests" / "data" / "text"
 
 EOS, UNK, PAD = "</s>", "<unk>", "<pad>"
 
@@ -483,9 +485,10 @@ def _write_reference(model: Any, vocab_size: int, out_dir: Path) -> None:
     )
 
 
-def default_texts() -> tuple[list[str], list[str]]:
-    """Training text for the two spm models: the Arabic seeds; the English seeds plus the English corpus."""
-    arabic = sorted(SEED_DIR.glob("*.txt"))
+def default_texts(source_lang: str = "ar") -> tuple[list[str], list[str]]:
+    """Training text for the two spm models: the Arabic seeds (or ``tests/data/text/<lang>.txt``); the English
+    seeds plus the English corpus."""
+    arabic = sorted(SEED_DIR.glob("*.txt")) if source_lang == "ar" else [TEXT_DIR / f"{source_lang}.txt"]
     english = sorted((SEED_DIR / "en").glob("*.txt")) + [ENGLISH_CORPUS]
     missing = [str(p) for p in [*arabic, *english] if not p.is_file()] or ([] if arabic else [str(SEED_DIR)])
     if missing:
@@ -530,7 +533,7 @@ def build_marian(
             f"and ffn_dim {ffn_dim} and the layer counts ({encoder_layers}, {decoder_layers}) positive"
         )
     if source_texts is None or target_texts is None:
-        default_source, default_target = default_texts()
+        default_source, default_target = default_texts(source_lang)
         source_texts = default_source if source_texts is None else source_texts
         target_texts = default_target if target_texts is None else target_texts
     out = Path(out_dir)
@@ -579,6 +582,10 @@ MODEL_KINDS: dict[str, dict[str, Any]] = {
     "tiny": TINY,
     "tiny-legacy": {**TINY, "legacy": True},
     "speed": {**OPUS_MT_AR_EN, "spm_vocab_size": 8000},
+    # Other pairs, for routing tests: the tiny architecture with random weights (no training pairs exist
+    # for them; no test reads their translations), source vocabulary from tests/data/text/<lang>.txt.
+    "tiny-fr-en": {**TINY, "train_steps": 0, "source_lang": "fr"},
+    "tiny-ru-en": {**TINY, "train_steps": 0, "source_lang": "ru"},
 }
 
 
@@ -602,7 +609,7 @@ def cache_key(kind: str) -> str:
         params = MODEL_KINDS[kind]
     except KeyError:
         raise ValueError(f"unknown model kind {kind!r}; choose one of {', '.join(MODEL_KINDS)}") from None
-    source, target = default_texts()
+    source, target = default_texts(params.get("source_lang", "ar"))
     pairs = seed_pairs() if params.get("train_steps") else []  # the segmenter decides what they are
     digest = hashlib.sha256()
     for part in (

@@ -20,8 +20,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="translation model used to compare words: hub id or directory, or "
                         "'none' to align on lengths and anchors only (default: $XLING_MODEL or opus-mt-ar-en)")
     parser.add_argument("--backend", choices=["transformers", "ct2"], help="inference engine for --model")
-    parser.add_argument("--source-lang", default="ar", help="language of SOURCE (default ar)")
-    parser.add_argument("--target-lang", default="en", help="language of TARGET (default en)")
+    parser.add_argument("--models-dir", metavar="DIR", help="local models in subfolders named like the hub id's "
+                        "last part (DIR/opus-mt-fr-en/); default $XLING_MODELS")
+    parser.add_argument("--source-lang", default="auto", help="language of SOURCE (default auto: detected)")
+    parser.add_argument("--target-lang", default="auto", help="language of TARGET (default auto: detected)")
     parser.add_argument("--json", action="store_true", help="print the whole document as JSON")
     parser.add_argument("--width", type=int, default=100, help="report width in characters (default 100)")
 
@@ -53,10 +55,18 @@ def run(args: argparse.Namespace) -> int:
     doc = compare(
         read_text(args.source),
         read_text(args.target),
-        model=NO_MODEL if args.model == NONE else args.model,
+        model=NO_MODEL if args.model == NONE else _model(args),
         backend=args.backend,
         source_lang=args.source_lang,
         target_lang=args.target_lang,
     )
     print(doc.to_json() if args.json else report(doc, args.width))
     return 0
+
+
+def _model(args: argparse.Namespace):  # -> str | EnginePool | None
+    if args.model or not args.models_dir:
+        return args.model
+    from xling.mt.engine import EnginePool
+
+    return EnginePool(models_dir=args.models_dir, backend=args.backend)

@@ -149,7 +149,8 @@ def run(args: argparse.Namespace) -> int:
             hyps, used = hyp.translate_segments(
                 test.sources, model=args.model, backend=args.backend, beam_size=args.beam_size,
                 input_unit=args.input_unit, max_sentence_tokens=args.max_sentence_tokens,
-                source_lang=args.source_lang or test.source_lang, device=args.device, compute_type=args.compute_type)
+                source_lang=test.source_lang if args.source_lang in (None, "auto") else args.source_lang,
+                device=args.device, compute_type=args.compute_type)
             name = args.name or Path(used.model).name
             if name in systems:
                 raise InputError(f"a system is already named {name!r}; name the model's output with --name")

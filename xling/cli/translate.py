@@ -9,13 +9,28 @@ import sys
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared by every command that runs the translation model."""
-    parser.add_argument("--model", help="hub id or local directory of an opus-mt (Marian) model "
-                        "(default: $XLING_MODEL or Helsinki-NLP/opus-mt-ar-en)")
+    parser.add_argument("--model", help="hub id or local directory of an opus-mt (Marian) model: forces that model "
+                        "(default: $XLING_MODEL, else the opus-mt model of the source language)")
+    parser.add_argument("--models-dir", metavar="DIR", help="local models in subfolders named like the hub id's "
+                        "last part (DIR/opus-mt-fr-en/); default $XLING_MODELS")
     parser.add_argument("--backend", choices=["transformers", "ct2"], help="inference engine (default: $XLING_BACKEND or transformers)")
     parser.add_argument("--compute-type", help="ct2 only: int8 (default), float32, int8_float32, ...")
     parser.add_argument("--beam-size", type=int, help="beam size (default 4; 1 = greedy)")
     parser.add_argument("--device", help="cpu or cuda (default: cuda when available)")
-    parser.add_argument("--source-lang", help="source language when the tokenizer does not say (default: from the model)")
+    parser.add_argument("--source-lang", default="auto",
+                        help="source language, ISO 639-1 (default auto: detected, or the forced model's)")
+
+
+def model_argument(args: argparse.Namespace):  # -> str | EnginePool | None
+    """What ``--model`` / ``--models-dir`` ask for: one model, a pool over a models folder, or routing."""
+    if args.model:
+        return args.model
+    if getattr(args, "models_dir", None):
+        from xling.mt.engine import EnginePool
+
+        return EnginePool(models_dir=args.models_dir, backend=args.backend, device=args.device,
+                          compute_type=args.compute_type)
+    return None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         cache = TranslationCache(path=args.cache)
     doc = translate(
         text,
-        model=args.model,
+        model=model_argument(args),
         backend=args.backend,
         compute_type=args.compute_type,
         beam_size=args.beam_size,

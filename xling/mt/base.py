@@ -270,6 +270,13 @@ def backend_class(name: str) -> Callable[..., Backend]:
     return target
 
 
+def release_backend(backend: Backend) -> None:
+    """Forget a process-wide backend so its memory can be freed (a later get_backend loads it anew)."""
+    with _LOADED_LOCK:
+        for key in [k for k, v in _LOADED.items() if v is backend]:
+            del _LOADED[key]
+
+
 def get_backend(name: str, model: str, **kwargs: Any) -> Backend:
     """The process-wide backend for (name, model, options): created once, loaded lazily."""
     key = (name, model, tuple(sorted(kwargs.items())))

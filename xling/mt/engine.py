@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import copy
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Final
 
 from xling.document import DEFAULT_MODEL, Settings, Span
-from xling.mt.base import Backend, DecodeOptions, Hypothesis, get_backend
+from xling.mt.base import Backend, DecodeOptions, Hypothesis, get_backend, release_backend
 from xling.mt.cache import TranslationCache
 
 #: Backends that ``backend=`` accepts (see :func:`xling.mt.base.backend_names`).
@@ -147,6 +149,12 @@ class Engine:
             name, model, kwargs = self._spec
             self._backend = get_backend(name, model, **kwargs)
         return self._backend.load()
+
+    def release(self) -> None:
+        """Let go of the model (the pool's bound): the next translation loads it again."""
+        if self._backend is not None and self._spec is not None:
+            release_backend(self._backend)
+            self._backend = None
 
     def load(self) -> Engine:
         """Load the model now (it is otherwise loaded on first use); returns the engine."""
@@ -323,3 +331,111 @@ def engine_for(
         cache=True if cache is None else cache,
         options=options,
     )
+
+
+#: How many models a pool keeps loaded at once by default (an opus-mt model takes ~300 MB in float32).
+DEFAULT_MAX_MODELS = 4
+
+
+class EnginePool:
+    """Engines by language pair: each pair routed to its opus-mt model, loaded lazily and once, shared by
+    every caller, with at most ``max_models`` kept loaded (the least recently used is released first).
+
+    Args:
+        models_dir: a folder of local models in subfolders named like the hub id's last part
+            (``DIR/opus-mt-fr-en/``); None for ``$XLING_MODELS``. Then the Hugging Face cache, then the hub.
+        max_models: the bound on loaded models.
+        backend, device, compute_type, beam_size, max_sentence_tokens, batch_tokens, cache, options: as for
+            :class:`Engine`, for every engine of the pool.
+    """
+
+    def __init__(
+        self,
+        *,
+        models_dir: str | os.PathLike[str] | None = None,
+        max_models: int = DEFAULT_MAX_MODELS,
+        backend: str | None = None,
+        device: str | None = None,
+        compute_type: str | None = None,
+        beam_size: int | None = None,
+        max_sentence_tokens: int = DEFAULT_MAX_SENTENCE_TOKENS,
+        batch_tokens: int | None = None,
+        cache: TranslationCache | bool = True,
+        options: DecodeOptions | None = None,
+    ):
+        if max_models < 1:
+            raise ValueError("max_models must be at least 1")
+        self.models_dir = models_dir
+        self.max_models = max_models
+        self._engine_options = dict(backend=backend, device=device, compute_type=compute_type, beam_size=beam_size,
+                                    max_sentence_tokens=max_sentence_tokens, batch_tokens=batch_tokens,
+                                    cache=cache, options=options)
+        self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def model_for(self, source: str, target: str = "en") -> str:
+        """The model directory or hub id that translates ``source`` into ``target`` (ModelUnavailable if none)."""
+        from xling.mt.routing import resolve
+
+        return resolve(source, target, models_dir=self.models_dir)
+
+    def engine(self, source: str, target: str = "en") -> Engine:
+        """The engine for a language pair (created on first use; its model loads on first translation)."""
+        model = self.model_for(source, target)
+        with self._lock:
+            engine = self._engines.get(model)
+            if engine is None:
+                engine = Engine(model, **self._engine_options)  # type: ignore[arg-type]
+                self._engines[model] = engine
+            self._engines.move_to_end(model)
+            while len(self._engines) > self.max_models:
+                _, old = self._engines.popitem(last=False)
+                old.release()
+            return engine
+
+    def loaded(self) -> list[str]:
+        """The models this pool holds, least recently used first."""
+        with self._lock:
+            return list(self._engines)
+
+
+_POOLS: dict[tuple[str, str | None, str | None], EnginePool] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def default_pool(backend: str | None = None, device: str | None = None, compute_type: str | None = None) -> EnginePool:
+    """The process-wide pool that ``model=None`` routes through, one per backend/device/compute type
+    (local models from ``$XLING_MODELS``; at most ``$XLING_MAX_MODELS`` loaded, default 4)."""
+    key = (backend or default_backend(), device, compute_type)
+    with _POOLS_LOCK:
+        if key not in _POOLS:
+            limit = int(os.environ.get("XLING_MAX_MODELS") or DEFAULT_MAX_MODELS)
+            _POOLS[key] = EnginePool(max_models=limit, backend=key[0], device=device, compute_type=compute_type)
+        return _POOLS[key]
+
+
+def engine_for_language(
+    model: str | Backend | Engine | EnginePool | None,
+    source_lang: str,
+    target_lang: str = "en",
+    **engine_options: object,
+) -> Engine:
+    """The engine that translates ``source_lang`` into ``target_lang``.
+
+    ``model`` forces one model (an id, directory, backend or Engine; also ``$XLING_MODEL`` when ``model`` is
+    None); otherwise the pair is routed through ``model`` when it is an :class:`EnginePool`, else through
+    :func:`default_pool`. ``engine_options`` are those of :func:`engine_for`.
+    """
+    if model is None and os.environ.get("XLING_MODEL"):
+        model = os.environ["XLING_MODEL"]
+    if model is None or isinstance(model, EnginePool):
+        model_options = ("backend", "device", "compute_type")
+        pool = model or default_pool(*(engine_options.get(k) for k in model_options))  # type: ignore[arg-type]
+        options = {k: v for k, v in engine_options.items() if k not in model_options}
+        return engine_for(pool.engine(source_lang, target_lang), **options)  # type: ignore[arg-type]
+    return engine_for(model, **engine_options)  # type: ignore[arg-type]
+
+
+def routes_by_language(model: object) -> bool:
+    """Whether ``model`` leaves the choice of model to the language (None without $XLING_MODEL, or a pool)."""
+    return isinstance(model, EnginePool) or (model is None and not os.environ.get("XLING_MODEL"))

@@ -17,11 +17,19 @@ from typing import Any
 from collections.abc import Mapping
 
 from xling.alignment.aligner import align
-from xling.document import Document, Settings, Side
-from xling.errors import ModelUnavailable
+from xling.document import AUTO_LANG, UNDETERMINED, Document, Settings, Side
+from xling.errors import InputError, ModelUnavailable
 from xling.mt.base import Backend
 from xling.mt.cache import TranslationCache
-from xling.mt.engine import DEFAULT_BEAM_SIZE, Engine, NoModel, engine_for
+from xling.mt.engine import (
+    DEFAULT_BEAM_SIZE,
+    Engine,
+    EnginePool,
+    NoModel,
+    engine_for,
+    engine_for_language,
+    routes_by_language,
+)
 from xling.text.reading import check_language, check_text
 
 log = logging.getLogger(__name__)
@@ -34,10 +42,10 @@ def compare(
     source_text: str,
     target_text: str,
     *,
-    model: str | Backend | Engine | NoModel | None = None,
+    model: str | Backend | Engine | EnginePool | NoModel | None = None,
     backend: str | None = None,
-    source_lang: str = "ar",
-    target_lang: str = "en",
+    source_lang: str = AUTO_LANG,
+    target_lang: str = AUTO_LANG,
     beam_size: int | None = None,
     device: str | None = None,
     compute_type: str | None = None,
@@ -55,7 +63,8 @@ def compare(
             or :data:`xling.NO_MODEL` to align on lengths and anchors alone. If the model cannot be loaded,
             the alignment falls back to model-free and ``settings.model_fallback`` says why.
         backend, beam_size, device, compute_type, cache: as for :func:`xling.translate`.
-        source_lang, target_lang: the languages of the two texts.
+        source_lang, target_lang: the languages of the two texts; ``"auto"`` (the default) detects each.
+            The model's translations are used only when they are in the target text's language.
         annotate: link entities and run the QA checks (False: alignment only).
         glossary, consistent_names: as for :func:`xling.translate`.
     """
@@ -63,8 +72,9 @@ def compare(
 
     check_text(source_text, name="source text")
     check_text(target_text, name="target text")
-    check_language(source_text, source_lang, name="source text")
-    check_language(target_text, target_lang, name="target text")
+    extra: dict[str, Any] = {"aligner": "xling.alignment"}
+    source_lang = _language(source_text, source_lang, "source", extra)
+    target_lang = _language(target_text, target_lang, "target", extra)
 
     src_paragraphs, src_sentences = segment(source_text, source_lang)
     tgt_paragraphs, tgt_sentences = segment(target_text, target_lang)
@@ -72,19 +82,24 @@ def compare(
     target = Side(target_lang, target_text, tgt_paragraphs, tgt_sentences)
 
     translations = None
-    extra: dict[str, Any] = {"aligner": "xling.alignment"}
     settings = Settings(model=MODEL_FREE, backend=MODEL_FREE, beam_size=beam_size or DEFAULT_BEAM_SIZE,
                         source_lang=source_lang, target_lang=target_lang)
     if not isinstance(model, NoModel):
-        engine = engine_for(model, backend=backend, device=device, compute_type=compute_type,
-                            beam_size=beam_size, cache=cache)
+        engine_options = dict(backend=backend, device=device, compute_type=compute_type, beam_size=beam_size,
+                              cache=cache)
         try:
+            if routes_by_language(model):
+                engine = engine_for_language(model, source_lang, target_lang, **engine_options)
+            else:
+                engine = engine_for(model, **engine_options)  # type: ignore[arg-type]
+            if (engine.target_lang or "en") != target_lang:
+                raise ModelUnavailable(f"the model translates into '{engine.target_lang}', not into the "
+                                       f"target text's language '{target_lang}'")
             translations = engine.translate_spans(source.text, [(s.start, s.end) for s in source.sentences])
             settings = engine.settings(source_lang=source_lang, target_lang=target_lang)
         except ModelUnavailable as err:
             log.warning("compare: model unavailable, aligning without it: %s", err)
             extra["model_fallback"] = str(err)
-            settings = settings.replace(model=engine.model_name)
     extra["similarity"] = "mt" if translations is not None else "length+anchors"
     settings = settings.replace(extra=tuple(sorted(extra.items())))
 
@@ -101,3 +116,18 @@ def compare(
 
         doc = run_annotate(doc, glossary=glossary, consistent_names=consistent_names)
     return doc
+
+
+def _language(text: str, lang: str, side: str, extra: dict[str, Any]) -> str:
+    """The language of one side: as given (checked against the script), or detected for "auto"."""
+    if lang != AUTO_LANG:
+        check_language(text, lang, name=f"{side} text")
+        return lang
+    from xling.text.detect import identify
+
+    found = identify(text)
+    if found.lang == UNDETERMINED:
+        raise InputError(f"cannot tell which language the {side} text is in ({found.reason}); "
+                         f"name it with {side}_lang (--{side}-lang)")
+    extra[f"{side}_detected"] = f"{found.lang}:{found.confidence:.2f}"
+    return found.lang

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from xling.document import Bead, Document, Issue, Sentence, Settings, Side, Span
+from xling.document import AUTO_LANG, UNDETERMINED, Bead, Document, Issue, Sentence, Settings, Side, Span
 from xling.errors import InputError
 from xling.mt.base import Backend, DecodeOptions, Hypothesis
 from xling.mt.cache import TranslationCache
-from xling.mt.engine import Engine, engine_for, join_hypotheses
+from xling.mt.engine import Engine, EnginePool, engine_for, engine_for_language, join_hypotheses, routes_by_language
 from xling.text.reading import check_language, check_text
 
 UNITS = ("sentence", "paragraph")
@@ -166,30 +167,71 @@ class _Translator:
         )
 
 
-def _translate_units(engine: Engine, runs: Sequence[tuple[_Translator, list[_Unit]]]) -> None:
-    """One batched model run for the units of several articles (or paragraph groups of one)."""
+def _translate_units(runs: Sequence[tuple[_Translator, list[_Unit]]]) -> None:
+    """One batched model run per model for the units of several articles (or paragraph groups of one)."""
     from xling.text.segment import model_input
 
-    flat = [(run, unit) for run, units in runs for unit in units]
-    inputs = [model_input(run.text[a:b]) for run, unit in flat for a, b in unit.pieces]
-    hyps = iter(engine.translate_sentences(inputs, engine.options()))
-    for run, unit in flat:
-        unit.hypotheses = [next(hyps) for _ in unit.pieces]
+    by_model: dict[int, list[tuple[_Translator, _Unit]]] = {}
+    for run, units in runs:
+        by_model.setdefault(id(run.engine.backend), []).extend((run, unit) for unit in units)
+    for flat in by_model.values():
+        engine = flat[0][0].engine
+        inputs = [model_input(run.text[a:b]) for run, unit in flat for a, b in unit.pieces]
+        hyps = iter(engine.translate_sentences(inputs, engine.options()))
+        for run, unit in flat:
+            unit.hypotheses = [next(hyps) for _ in unit.pieces]
+
+
+def choose_engine(
+    text: str,
+    model: str | Backend | Engine | EnginePool | None,
+    source_lang: str | None,
+    *,
+    check_input_language: bool = True,
+    **engine_options: Any,
+) -> tuple[Engine, str, tuple[tuple[str, Any], ...]]:
+    """The engine for ``text``, its source language, and how that language was chosen (settings extras).
+
+    ``source_lang`` "auto" (or None) detects the language when the model is left to routing (``model`` None
+    without ``$XLING_MODEL``, or an EnginePool); with one model forced it is the model's source language.
+    """
+    routed = routes_by_language(model)
+    extra: tuple[tuple[str, Any], ...] = ()
+    if source_lang in (None, AUTO_LANG):
+        if routed:
+            from xling.text.detect import identify
+
+            found = identify(text)
+            if found.lang == UNDETERMINED:
+                raise InputError(f"cannot tell which language the input is in ({found.reason}); "
+                                 "name it with source_lang (--source-lang)")
+            src = found.lang
+            extra = (("source_detected", f"{found.lang}:{found.confidence:.2f}"),)
+            return engine_for_language(model, src, **engine_options), src, extra
+        engine = engine_for(model, **engine_options)  # type: ignore[arg-type]
+        src = engine.source_lang or "ar"
+    else:
+        src = source_lang
+        engine = (engine_for_language(model, src, **engine_options) if routed
+                  else engine_for(model, **engine_options))  # type: ignore[arg-type]
+    if check_input_language:
+        check_language(text, src)
+    return engine, src, extra
 
 
 def _start(
     text: str,
-    engine: Engine,
+    model: str | Backend | Engine | EnginePool | None,
+    engine_options: dict[str, Any],
     *,
     unit: str,
     source_lang: str | None,
     check_input_language: bool,
 ) -> _Translator:
     check_text(text)
-    src = source_lang or engine.source_lang or "ar"
-    if check_input_language:
-        check_language(text, src)
-    settings = engine.settings(unit=unit, source_lang=src)
+    engine, src, extra = choose_engine(text, model, source_lang, check_input_language=check_input_language,
+                                       **engine_options)
+    settings = engine.settings(unit=unit, source_lang=src, extra=extra)
     run = _Translator(text, engine, settings)
     if not run.sentences:
         raise InputError("input has no sentences to translate")
@@ -204,8 +246,7 @@ def _finish(run: _Translator, annotate_result: bool, glossary: Mapping[str, str]
     return doc
 
 
-def _engine(
-    model: str | Backend | Engine | None,
+def _engine_options(
     backend: str | None,
     device: str | None,
     compute_type: str | None,
@@ -215,26 +256,27 @@ def _engine(
     cache: TranslationCache | bool | None,
     options: DecodeOptions | None,
     unit: str,
-) -> Engine:
+) -> dict[str, Any]:
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
     if options is not None and not isinstance(options, DecodeOptions):
         raise TypeError(f"options must be a DecodeOptions, not {type(options).__name__}")
-    return engine_for(model, backend=backend, device=device, compute_type=compute_type, beam_size=beam_size,
-                      max_sentence_tokens=max_sentence_tokens, batch_tokens=batch_tokens, cache=cache,
-                      options=options)
+    if beam_size is not None and beam_size < 1:
+        raise ValueError("beam_size must be at least 1")
+    return dict(backend=backend, device=device, compute_type=compute_type, beam_size=beam_size,
+                max_sentence_tokens=max_sentence_tokens, batch_tokens=batch_tokens, cache=cache, options=options)
 
 
 def translate_stream(
     text: str,
     *,
-    model: str | Backend | Engine | None = None,
+    model: str | Backend | Engine | EnginePool | None = None,
     backend: str | None = None,
     beam_size: int | None = None,
     unit: str = "sentence",
     max_sentence_tokens: int | None = None,
     batch_tokens: int | None = None,
-    source_lang: str | None = None,
+    source_lang: str = AUTO_LANG,
     device: str | None = None,
     compute_type: str | None = None,
     cache: TranslationCache | bool | None = None,
@@ -249,12 +291,13 @@ def translate_stream(
     Partial documents hold the paragraphs translated so far (the source side is always whole); only the final
     one carries entities and QA issues. The options are those of :func:`translate`.
     """
-    engine = _engine(model, backend, device, compute_type, beam_size, max_sentence_tokens, batch_tokens, cache,
-                     options, unit)
-    run = _start(text, engine, unit=unit, source_lang=source_lang, check_input_language=check_input_language)
+    engine_options = _engine_options(backend, device, compute_type, beam_size, max_sentence_tokens, batch_tokens,
+                                     cache, options, unit)
+    run = _start(text, model, engine_options, unit=unit, source_lang=source_lang,
+                 check_input_language=check_input_language)
     for group in _paragraph_groups(len(run.paragraphs)):
         units = {p: run.units_for(p) for p in group}
-        _translate_units(engine, [(run, [u for p in group for u in units[p]])])
+        _translate_units([(run, [u for p in group for u in units[p]])])
         for p in group:
             run.append_paragraph(p, units[p])
         if group[-1] < len(run.paragraphs) - 1:
@@ -265,13 +308,13 @@ def translate_stream(
 def translate(
     text: str | Sequence[str],
     *,
-    model: str | Backend | Engine | None = None,
+    model: str | Backend | Engine | EnginePool | None = None,
     backend: str | None = None,
     beam_size: int | None = None,
     unit: str = "sentence",
     max_sentence_tokens: int | None = None,
     batch_tokens: int | None = None,
-    source_lang: str | None = None,
+    source_lang: str = AUTO_LANG,
     device: str | None = None,
     compute_type: str | None = None,
     cache: TranslationCache | bool | None = None,
@@ -288,13 +331,15 @@ def translate(
         text: the article, verbatim; or a list of articles, which returns a list of Documents (each equal to
             translating that article alone, but the model sees the sentences of all of them in shared batches).
         model: hub id or directory of an opus-mt model, a loaded :class:`~xling.mt.base.Backend`, an
-            :class:`~xling.Engine`, or None for ``$XLING_MODEL`` / opus-mt-ar-en.
+            :class:`~xling.Engine` (each forces that model); an :class:`~xling.EnginePool`, or None, to route
+            the source language to its opus-mt model (None: ``$XLING_MODEL`` if set forces that one).
         backend: ``"transformers"`` or ``"ct2"`` (None: ``$XLING_BACKEND`` or transformers).
         beam_size: beam size (None: from ``options``, else the engine's, else 4).
         unit: ``"sentence"`` (1-1 beads by construction) or ``"paragraph"`` (aligned afterwards).
         max_sentence_tokens: longer sentences are split at clause boundaries (None: the engine's, 200).
         batch_tokens: padded source tokens per model batch (None: from ``options``, 4096).
-        source_lang: the text's language (None: the model's source language).
+        source_lang: the text's language; ``"auto"`` (the default) detects it when the model is routed, and
+            takes the forced model's source language otherwise. Recorded in the settings and signature.
         device: ``"cpu"`` or ``"cuda"`` (None: CUDA when available).
         compute_type: CTranslate2 only (``int8`` by default).
         cache: True for the process-wide in-memory cache, False for none, a TranslationCache, or None for
@@ -325,13 +370,12 @@ def translate(
         raise TypeError("on_paragraph is for a single article; translate a list without it")
     if not isinstance(text, Sequence) or not all(isinstance(t, str) for t in text):
         raise TypeError("text must be a str or a list of str")
-    engine = _engine(model, backend, device, compute_type, beam_size, max_sentence_tokens, batch_tokens, cache,
-                     options, unit)
-    runs = [_start(t, engine, unit=unit, source_lang=source_lang, check_input_language=check_input_language)
-            for t in text]
+    engine_options = _engine_options(backend, device, compute_type, beam_size, max_sentence_tokens, batch_tokens,
+                                     cache, options, unit)
+    runs = [_start(t, model, engine_options, unit=unit, source_lang=source_lang,
+                   check_input_language=check_input_language) for t in text]
     paragraph_units = [[run.units_for(p) for p in range(len(run.paragraphs))] for run in runs]
-    _translate_units(engine, [(run, [u for units in per_p for u in units])
-                              for run, per_p in zip(runs, paragraph_units)])
+    _translate_units([(run, [u for units in per_p for u in units]) for run, per_p in zip(runs, paragraph_units)])
     for run, per_p in zip(runs, paragraph_units):
         for p, units in enumerate(per_p):
             run.append_paragraph(p, units)
