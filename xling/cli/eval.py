@@ -150,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
                 test.sources, model=args.model, backend=args.backend, beam_size=args.beam_size,
                 input_unit=args.input_unit, max_sentence_tokens=args.max_sentence_tokens,
                 source_lang=test.source_lang if args.source_lang in (None, "auto") else args.source_lang,
+                target_lang=test.target_lang,
                 device=args.device, compute_type=args.compute_type)
             name = args.name or Path(used.model).name
             if name in systems:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from xling.document import Settings, Span
 from xling.errors import InputError
 from xling.mt.base import Backend
-from xling.mt.engine import Engine, engine_for, join_hypotheses
+from xling.mt.engine import Engine, EnginePool, engine_for, engine_for_language, join_hypotheses, routes_by_language
 
 if TYPE_CHECKING:
     from xling.document import Document
@@ -22,12 +22,13 @@ INPUT_UNITS = ("sentence", "line")
 def translate_segments(
     sources: Sequence[str],
     *,
-    model: str | Backend | Engine | None = None,
+    model: str | Backend | Engine | EnginePool | None = None,
     backend: str | None = None,
     beam_size: int | None = None,
     input_unit: str = "sentence",
     max_sentence_tokens: int | None = None,
     source_lang: str = "ar",
+    target_lang: str = "en",
     device: str | None = None,
     compute_type: str | None = None,
 ) -> tuple[list[str], Settings]:
@@ -42,8 +43,12 @@ def translate_segments(
         raise InputError(f"input unit must be one of {INPUT_UNITS}, not {input_unit!r}")
     if beam_size is not None and beam_size < 1:
         raise InputError("beam size must be at least 1")
-    engine = engine_for(model, backend=backend, device=device, compute_type=compute_type, beam_size=beam_size,
-                        max_sentence_tokens=max_sentence_tokens)
+    engine_options = dict(backend=backend, device=device, compute_type=compute_type, beam_size=beam_size,
+                          max_sentence_tokens=max_sentence_tokens)
+    if routes_by_language(model):  # the model of the test set's language pair (opus-mt-fr-en for -l fr-en)
+        engine = engine_for_language(model, source_lang, target_lang, **engine_options)
+    else:
+        engine = engine_for(model, **engine_options)  # type: ignore[arg-type]
     pieces: list[list[Span]] = []
     for text in sources:
         if not text.strip():
@@ -58,7 +63,7 @@ def translate_segments(
     except ValueError as err:  # an input over the model's position limit
         raise InputError(f"{err}; use --input-unit sentence to split long segments") from None
     outputs = [join_hypotheses(group) for group in groups]
-    settings = engine.settings(unit="sentence", source_lang=source_lang, extra=(("eval_input_unit", input_unit),))
+    settings = engine.settings(unit="sentence", source_lang=source_lang, target_lang=target_lang, extra=(("eval_input_unit", input_unit),))
     return outputs, settings
 
 

@@ -381,7 +381,15 @@ class _HubLoader(Loader):
             raise TestSetUnavailable(f"could not load {self.repo} ({config}, {split}): {err}. {self.fix}") from None
 
 
-_LANG_FLORES = {"ar": "arb_Arab", "en": "eng_Latn", "fr": "fra_Latn", "de": "deu_Latn", "es": "spa_Latn"}
+#: ISO 639-1 -> FLORES-200 config (FLORES+ names Mandarin cmn_Hans where FLORES-200 had zho_Hans).
+_LANG_FLORES = {
+    "ar": "arb_Arab", "fa": "pes_Arab", "ur": "urd_Arab", "he": "heb_Hebr", "hi": "hin_Deva", "bn": "ben_Beng",
+    "zh": "cmn_Hans", "ja": "jpn_Jpan", "ko": "kor_Hang", "th": "tha_Thai", "vi": "vie_Latn", "id": "ind_Latn",
+    "ru": "rus_Cyrl", "uk": "ukr_Cyrl", "bg": "bul_Cyrl", "el": "ell_Grek", "hy": "hye_Armn", "ka": "kat_Geor",
+    "en": "eng_Latn", "fr": "fra_Latn", "de": "deu_Latn", "es": "spa_Latn", "it": "ita_Latn", "pt": "por_Latn",
+    "nl": "nld_Latn", "pl": "pol_Latn", "cs": "ces_Latn", "sk": "slk_Latn", "ro": "ron_Latn", "hu": "hun_Latn",
+    "fi": "fin_Latn", "et": "est_Latn", "sv": "swe_Latn", "da": "dan_Latn", "tr": "tur_Latn", "ca": "cat_Latn",
+}
 
 
 @register_loader
