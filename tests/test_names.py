@@ -7,17 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from xling.names.lexicon import DEMONYM, NAME, arabic_lookup_key, arabic_nisbas, default_lexicon, english_key
-from xling.names.arabic import (
-    arabic_tokens,
-    clitic_splits,
+from xling.names.arabic import arabic_tokens, clitic_splits, normalize_arabic, normalize_with_offsets, stem_offset
+from xling.names.phonetics import (
     name_similarity,
-    normalize_arabic,
-    normalize_with_offsets,
     romanize_arabic,
     romanize_english,
     skeleton_distance,
     skeleton_similarity,
-    stem_offset,
 )
 
 arabic_text = st.text(alphabet=st.sampled_from("ابتثجحخدذرزسشصضطظعغفقكلمنهوي أإآٱىةئؤءًٌٍَُِّْـ"), max_size=30)

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from xling.document import Bead, Document, Entity, Issue, Mention, Settings, Side
 from xling.entities.linking import link_entities
 from xling.errors import InputError
-from xling.qa.checks import REGISTRY, Check, numbers_in, parse_numeral, register, run_checks
+from xling.qa.checks import REGISTRY, Check, register, run_checks
 from xling.render.report import format_entities, format_issues
+from xling.text.numbers import numbers_in, parse_numeral
 from xling.text.segment import segment
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -43,8 +43,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from xling.alignment.anchors import document_anchor_features, normalize_digits
+from xling.alignment.anchors import document_anchor_features
 from xling.document import Bead
+from xling.text.numbers import normalize_digits
 
 #: Bead types (source sentences, target sentences) and their prior probabilities: Gale & Church's for
 #: the first six; the rarer larger beads (which hand-aligned literary and OCR'd text does have) share

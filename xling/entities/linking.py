@@ -33,17 +33,8 @@ from dataclasses import dataclass, replace
 from xling.document import Bead, Document, Entity, Issue, Mention
 from xling.errors import ModelUnavailable
 from xling.names.lexicon import DEMONYM, NAME, LexEntry, Lexicon, default_lexicon, english_key
-from xling.names.arabic import (
-    _collapse,
-    arabic_key,
-    arabic_tokens,
-    clitic_splits,
-    normalize_arabic,
-    romanize_arabic,
-    skeleton,
-    skeleton_similarity,
-    stem_offset,
-)
+from xling.names.arabic import arabic_key, arabic_tokens, clitic_splits, normalize_arabic, stem_offset
+from xling.names.phonetics import collapse, romanize_arabic, skeleton, skeleton_similarity
 
 LABELS = ("PER", "ORG", "LOC", "MISC")
 #: Transliteration links below this similarity are dropped (see tests/test_entities.py for the trade-off).
@@ -437,7 +428,7 @@ def transliteration_candidates(
                 head = romanize_arabic(stem)
                 if not head:
                     continue
-                sk = _collapse(head + rest)
+                sk = collapse(head + rest)
                 for target, weight in targets:
                     # each unmatched class costs at least 0.5: skip windows whose length alone rules them out
                     if (1 - 0.5 * abs(len(sk) - len(target)) / max(len(sk), len(target))) * weight < LINK_THRESHOLD:

@@ -9,18 +9,17 @@ check is a new subclass with ``@register``. Checks work per bead, so they hold f
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import statistics
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import ClassVar
 
 from xling.document import Bead, Document, Issue, Span
 from xling.errors import InputError
-from xling.names.arabic import ARABIC_LETTER, clitic_splits, normalize_arabic
+from xling.text.numbers import NumberMention, numbers_in
+from xling.text.scripts import ARABIC_LETTER, ARABIC_RANGES, lang_script
 
 REGISTRY: dict[str, type[Check]] = {}
 
@@ -103,135 +102,6 @@ def _quote(text: str, limit: int = 60) -> str:
 
 
 # -- numbers -------------------------------------------------------------------------------------------
-
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬٪", "01234567890123456789.,%")
-#: Digits with separators; an attached Arabic clitic (و1200، ب50) may precede, a Latin letter may not (A4, x2).
-_NUMERAL = re.compile(r"(?<![0-9.,A-Za-z])\d+(?:[.,]\d+)*")
-_ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th)\b", re.IGNORECASE)
-_EN_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
-_AR_SCALES = {"الف": 1e3, "الاف": 1e3, "مليون": 1e6, "ملايين": 1e6, "مليار": 1e9, "مليارات": 1e9,
-              "بليون": 1e9, "تريليون": 1e12}
-_EN_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen".split())}
-_EN_WORDS.update({w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split())
-                  if w != "_"})
-_EN_WORDS.update({"hundred": 100, "dozen": 12})
-_AR_WORDS = {
-    **dict.fromkeys(["اثنان", "اثنين", "اثنتان", "اثنتين"], 2), **dict.fromkeys(["ثلاث", "ثلاثه"], 3),
-    **dict.fromkeys(["اربع", "اربعه"], 4), **dict.fromkeys(["خمس", "خمسه"], 5), **dict.fromkeys(["سته"], 6),
-    **dict.fromkeys(["سبع", "سبعه"], 7), **dict.fromkeys(["ثماني", "ثمانيه", "ثمان"], 8),
-    **dict.fromkeys(["تسع", "تسعه"], 9), **dict.fromkeys(["عشر", "عشره"], 10),
-    **dict.fromkeys(["عشرون", "عشرين"], 20), **dict.fromkeys(["ثلاثون", "ثلاثين"], 30),
-    **dict.fromkeys(["اربعون", "اربعين"], 40), **dict.fromkeys(["خمسون", "خمسين"], 50),
-    **dict.fromkeys(["ستون", "ستين"], 60), **dict.fromkeys(["سبعون", "سبعين"], 70),
-    **dict.fromkeys(["ثمانون", "ثمانين"], 80), **dict.fromkeys(["تسعون", "تسعين"], 90),
-    **dict.fromkeys(["مئه", "مائه"], 100), **dict.fromkeys(["مئتان", "مئتين", "مائتان", "مائتين"], 200),
-    **dict.fromkeys(["الف"], 1000), **dict.fromkeys(["الفان", "الفين"], 2000),
-    **dict.fromkeys(["مليون"], 1e6), **dict.fromkeys(["مليار"], 1e9),
-}
-
-
-@dataclass(frozen=True)
-class NumberMention:
-    """A number in the text; ``written`` is True for digits (strong evidence), False for number words."""
-
-    value: float
-    start: int
-    end: int
-    written: bool = True
-
-
-def parse_numeral(numeral: str) -> float:
-    """``1,500`` -> 1500, ``2.5`` -> 2.5, ``1,5`` -> 1.5, ``1.234.567`` -> 1234567, ``1,234.5`` -> 1234.5."""
-    seps = [c for c in numeral if c in ".,"]
-    if not seps:
-        return float(numeral)
-    if len(set(seps)) == 2:
-        decimal = seps[-1]
-        thousands = "," if decimal == "." else "."
-        return float(numeral.replace(thousands, "").replace(decimal, "."))
-    sep = seps[0]
-    groups = numeral.split(sep)
-    if len(groups) > 2 or (sep == "," and len(groups[-1]) == 3):
-        return float("".join(groups))
-    return float(".".join(groups))
-
-
-def numbers_in(text: str, start: int, end: int, lang: str) -> list[NumberMention]:
-    """Numbers in ``text[start:end]``: digits in any script with their scale word, and number words."""
-    flat = text[start:end].translate(_DIGITS)  # same length: offsets stay valid
-    out: list[NumberMention] = []
-    for m in _NUMERAL.finditer(flat):
-        value = parse_numeral(m.group())
-        if _ORDINAL_SUFFIX.match(flat, m.end()):  # "21st": a date or rank, often written out on the other side
-            out.append(NumberMention(value, start + m.start(), start + m.end(), written=False))
-            continue
-        scale, scale_end = _scale_after(flat, m.end(), lang)
-        out.append(NumberMention(value * scale, start + m.start(), start + scale_end))
-    for month in _months(lang).finditer(flat if lang == "en" else normalize_arabic(flat)):
-        if lang == "en":  # normalize_arabic changes offsets, so Arabic months carry no span (they only match)
-            number = _MONTH_NUMBER["en"][month.group()]
-            out.append(NumberMention(number, start + month.start(), start + month.end(), written=False))
-        else:
-            out.append(NumberMention(_MONTH_NUMBER["ar"][month.group()], start, start, False))
-    taken = [(n.start - start, n.end - start) for n in out]
-    words = re.finditer(r"[a-z]+(?:-[a-z]+)?", flat.lower()) if lang == "en" else re.finditer(r"[\u0621-\u064a]+", flat)
-    for w in words:
-        if any(a <= w.start() < b for a, b in taken):
-            continue
-        value = _word_value(w.group(), lang)
-        if value is not None:
-            scale, scale_end = _scale_after(flat, w.end(), lang)
-            out.append(NumberMention(value * scale, start + w.start(), start + scale_end, written=False))
-    return sorted(out, key=lambda n: n.start)
-
-
-_MONTH_NUMBER: dict[str, dict[str, int]] = {}
-
-
-@functools.cache
-def _months(lang: str) -> re.Pattern[str]:
-    """Month names (CLDR, plus the Levantine كانون الثاني... for Arabic) as weak numbers: 12 matches December."""
-    from babel import Locale
-
-    locales = ["en"] if lang == "en" else ["ar", "ar_SY"]
-    names: dict[str, int] = {}
-    for code in locales:
-        for number, name in Locale.parse(code).months["format"]["wide"].items():
-            key = name if lang == "en" else normalize_arabic(name)
-            if len(key) >= 3:  # آب (August) is also "father"
-                names[key] = number
-    _MONTH_NUMBER["en" if lang == "en" else "ar"] = names
-    alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
-
-
-def _scale_after(text: str, pos: int, lang: str) -> tuple[float, int]:
-    m = re.match(r"\s+(\S+)", text[pos : pos + 40])
-    if m:
-        word = m.group(1).lower().strip(".,;:!?\"'")
-        scales = _EN_SCALES if lang == "en" else _AR_SCALES
-        key = word if lang == "en" else normalize_arabic(word)
-        if key in scales:
-            return scales[key], pos + m.start(1) + len(word)
-    return 1.0, pos
-
-
-def _word_value(word: str, lang: str) -> float | None:
-    if lang == "en":
-        if "-" in word:
-            a, b = word.split("-", 1)
-            if a in _EN_WORDS and b in _EN_WORDS and _EN_WORDS[a] >= 20 and _EN_WORDS[b] < 10:
-                return float(_EN_WORDS[a] + _EN_WORDS[b])
-            return None
-        value = _EN_WORDS.get(word)
-        return None if value is None or word in ("one", "zero") else float(value)
-    for _, stem in clitic_splits(normalize_arabic(word)):
-        if stem in _AR_WORDS:
-            return float(_AR_WORDS[stem])
-    return None
-
 
 def _same(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
@@ -397,7 +267,7 @@ class EntityInconsistent(Check):
 
 # -- text checks ---------------------------------------------------------------------------------------
 
-_ARABIC_CHARS = "[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]+"
+_ARABIC_CHARS = f"[{ARABIC_RANGES}]+"
 _ARABIC_RUN = re.compile(f"{_ARABIC_CHARS}(?:\\s+{_ARABIC_CHARS})*")
 
 
@@ -410,7 +280,7 @@ class Untranslated(Check):
     description = "Arabic text left in the translation"
 
     def run(self, doc: Document) -> list[Issue]:
-        if doc.target.lang in ("ar", "fa", "ur"):
+        if lang_script(doc.target.lang) == "Arabic":
             return []
         issues = []
         for m in _ARABIC_RUN.finditer(doc.target.text):
@@ -655,7 +525,7 @@ class Punctuation(Check):
 
     def run(self, doc: Document) -> list[Issue]:
         issues = []
-        if doc.target.lang not in ("ar", "fa", "ur"):
+        if lang_script(doc.target.lang) != "Arabic":
             for m in re.finditer("[،؛؟٪]", doc.target.text):
                 issues.append(self.issue(
                     f"Arabic punctuation {m.group()} in the translation; use {_ARABIC_PUNCTUATION[m.group()]}.",

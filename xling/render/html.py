@@ -26,6 +26,7 @@ from importlib import resources
 from itertools import groupby
 
 from xling.document import SEVERITIES, Document, Entity, Side
+from xling.text.scripts import ARABIC_RANGES
 
 #: Languages written right to left (the page sets ``dir`` from the side's language).
 RTL_LANGS = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ku", "ps", "sd", "ug", "ur", "yi"})
@@ -46,7 +47,7 @@ _CONTROL_NAMES = {
     "\u202a": "LRE", "\u202b": "RLE", "\u202c": "PDF", "\u202d": "LRO", "\u202e": "RLO",
     "\u2066": "LRI", "\u2067": "RLI", "\u2068": "FSI", "\u2069": "PDI",
 }
-_ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufefc"
+_ARABIC = ARABIC_RANGES
 #: Runs to isolate with <bdi> inside text of the other direction: Latin words and numbers in Arabic...
 _LTR_RUN = re.compile(r"[0-9A-Za-z\u00c0-\u024f](?:[0-9A-Za-z\u00c0-\u024f.,:/%'’&+\- ]*[0-9A-Za-z\u00c0-\u024f%])?")
 #: ...and Arabic-script words in English.

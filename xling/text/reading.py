@@ -7,6 +7,7 @@ import unicodedata
 from pathlib import Path
 
 from xling.errors import InputError
+from xling.text.scripts import LANG_SCRIPTS, script_share
 
 #: Larger inputs are refused with a message rather than taking minutes or exhausting memory.
 MAX_INPUT_CHARS = 1_000_000
@@ -59,21 +60,6 @@ def check_text(text: str, *, name: str = "input", max_chars: int = MAX_INPUT_CHA
     if controls > max(8, len(text) // 100):
         raise InputError(f"{name} looks like binary data ({controls} control characters); give plain text")
     return text
-
-
-def script_share(text: str, script: str) -> float:
-    """Share of letters in ``text`` that belong to ``script`` ("arabic" or "latin")."""
-    letters = [ch for ch in text if ch.isalpha()]
-    if not letters:
-        return 0.0
-    name = script.upper()
-    hits = sum(1 for ch in letters if unicodedata.name(ch, "").startswith(name))
-    return hits / len(letters)
-
-
-#: Scripts of the source languages whose input we can check cheaply.
-LANG_SCRIPTS = {"ar": "arabic", "fa": "arabic", "ur": "arabic", "en": "latin", "fr": "latin", "de": "latin",
-                "es": "latin", "it": "latin", "pt": "latin", "nl": "latin", "tr": "latin"}
 
 
 def check_language(text: str, lang: str, *, name: str = "input", min_share: float = 0.2) -> None:

@@ -22,12 +22,12 @@ from functools import cache
 
 from xling.document import Sentence, Span
 from xling.errors import InputError
+from xling.text.scripts import ARABIC_PRESENTATION_FORMS, TATWEEL
 
 # -- characters -----------------------------------------------------------------------------------------------
 
 #: Characters that end a line, hence a paragraph (the set :meth:`str.splitlines` uses).
 LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
-TATWEEL = "\u0640"
 #: Quotes and brackets that close a sentence's last clause: ``...".`` ``...».`` ``...).`` stay in the sentence.
 CLOSERS = "\"'»”’›)]}"
 #: Quotes and brackets a sentence may open with; skipped when looking at the next sentence's first word.
@@ -355,7 +355,7 @@ def _follows_name(text: str, word_start: int, limit: int) -> bool:
 
 # -- what the model sees -----------------------------------------------------------------------------------------
 
-_PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]+")
+_PRESENTATION_FORMS = re.compile(f"[{ARABIC_PRESENTATION_FORMS}]+")
 
 
 @cache
