@@ -444,19 +444,6 @@ def transliteration_candidates(
 # -- 3. linking inside beads ----------------------------------------------------------------------------
 
 
-def _beads(doc: Document) -> list[Bead]:
-    """The document's beads; without an alignment, the coarsest safe guess: sentence by sentence when the counts
-    agree, else paragraph by paragraph when those agree, else the whole document as one bead."""
-    if doc.alignment:
-        return list(doc.alignment)
-    src, tgt = doc.source, doc.target
-    if len(src.sentences) == len(tgt.sentences):
-        return [Bead((i,), (i,)) for i in range(len(src.sentences))]
-    if len(src.paragraphs) == len(tgt.paragraphs):
-        return [Bead(src.sentences_of_paragraph(p), tgt.sentences_of_paragraph(p)) for p in range(len(src.paragraphs))]
-    return [Bead(range(len(src.sentences)), range(len(tgt.sentences)))] if src.sentences or tgt.sentences else []
-
-
 def _bead_of_sentence(beads: Sequence[Bead]) -> dict[tuple[str, int], int]:
     """``(side, sentence index) -> bead index``."""
     return {(side, s): b for b, bead in enumerate(beads) for side in ("source", "target") for s in getattr(bead, side)}
@@ -559,7 +546,7 @@ def link_entities(doc: Document, *, ner_model: str | None = None) -> Document:
     for f in english + arabic:
         by_sentence[(f.side, f.sentence)].append(f)
 
-    beads = _beads(doc)
+    beads = doc.beads()
     pairs: list[tuple[Found, Found]] = []
     for bead in beads:
         e_in = [f for t in bead.target for f in by_sentence[("target", t)]]
@@ -695,7 +682,7 @@ def renderings(doc: Document) -> dict[str, dict[str, list[tuple[tuple[int, int],
     Demonyms are left out: "Russian" and "Russia's" are grammar, not two spellings of a name.
     """
     lexicon = default_lexicon()
-    sentence_bead = _bead_of_sentence(_beads(doc))
+    sentence_bead = _bead_of_sentence(doc.beads())
     out: dict[str, dict[str, list]] = {}
     for entity in doc.entities:
         by_bead: dict[int, dict[str, list[Mention]]] = defaultdict(lambda: {"source": [], "target": []})
@@ -809,7 +796,7 @@ def harmonize_names(
 
 def entity_mentions_by_bead(doc: Document) -> list[dict[str, dict[str, list[Mention]]]]:
     """For each bead: entity id -> {"source": mentions, "target": mentions} inside that bead (for QA checks)."""
-    beads = _beads(doc)
+    beads = doc.beads()
     sentence_bead = _bead_of_sentence(beads)
     out: list[dict[str, dict[str, list[Mention]]]] = [defaultdict(lambda: {"source": [], "target": []}) for _ in beads]
     for entity in doc.entities:

@@ -69,12 +69,6 @@ def run_checks(doc: Document, checks: Sequence[str] | None = None) -> Document:
 # -- bead helpers --------------------------------------------------------------------------------------
 
 
-def beads(doc: Document) -> list[Bead]:
-    from xling.entities.linking import _beads
-
-    return _beads(doc)
-
-
 def bead_spans(doc: Document, bead: Bead, side: str) -> list[Span]:
     sentences = doc.side(side).sentences
     return [(sentences[i].start, sentences[i].end) for i in getattr(bead, side)]
@@ -91,7 +85,7 @@ def _bead_extent(doc: Document, bead: Bead, side: str) -> Span:
 
 def full_beads(doc: Document) -> Iterator[tuple[int, Bead]]:
     """Beads with sentences on both sides: the ones whose content can be compared."""
-    for index, bead in enumerate(beads(doc)):
+    for index, bead in enumerate(doc.beads()):
         if bead.source and bead.target:
             yield index, bead
 
@@ -186,7 +180,7 @@ class _EntityPresence(Check):
         from xling.entities.linking import entity_forms, entity_mentions_by_bead, written_in
 
         entities = {e.id: e for e in doc.entities}
-        all_beads = beads(doc)
+        all_beads = doc.beads()
         per_bead = entity_mentions_by_bead(doc)
         issues = []
         for b, bead in enumerate(all_beads):
@@ -300,7 +294,7 @@ class Omission(Check):
 
     def run(self, doc: Document) -> list[Issue]:
         issues = []
-        all_beads = beads(doc)
+        all_beads = doc.beads()
         for index, bead in enumerate(all_beads):
             if bead.source and not bead.target:
                 text = bead_text(doc, bead, "source")
@@ -333,7 +327,7 @@ class Addition(Check):
         return [
             self.issue(f"Not in the source: «{_quote(bead_text(doc, bead, 'target'))}».",
                        target=bead_spans(doc, bead, "target"))
-            for bead in beads(doc)
+            for bead in doc.beads()
             if bead.target and not bead.source
         ]
 
@@ -480,7 +474,7 @@ class _PairedMarks(Check):
 
 def _source_paragraphs_of_target(doc: Document) -> dict[int, set[int]]:
     out: dict[int, set[int]] = {}
-    for bead in beads(doc):
+    for bead in doc.beads():
         src = {doc.source.sentences[i].paragraph for i in bead.source}
         for j in bead.target:
             out.setdefault(doc.target.sentences[j].paragraph, set()).update(src)
