@@ -90,11 +90,6 @@ def clitic_splits(word: str) -> tuple[tuple[int, str], ...]:
     return tuple((prefix, stem) for stem, prefix in seen.items())
 
 
-def strip_article(word: str) -> str:
-    """The word without a leading ال (only when enough is left to be a word)."""
-    return word[2:] if word.startswith("ال") and len(word) > 4 else word
-
-
 # -- tokens with offsets -------------------------------------------------------------------------------
 
 

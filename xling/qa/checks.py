@@ -47,10 +47,6 @@ class Check:
         return Issue(self.code, severity or self.severity, message, tuple(source), tuple(target))
 
 
-def available_checks() -> list[str]:
-    return list(REGISTRY)
-
-
 def run_checks(doc: Document, checks: Sequence[str] | None = None) -> Document:
     """``doc`` with the issues of every registered check (or of the named ones) appended.
 

@@ -55,11 +55,6 @@ def _invisible_chars() -> frozenset[str]:
     )
 
 
-def is_invisible(ch: str) -> bool:
-    """True for whitespace, NBSP, BOM, bidi marks, zero-width characters and other non-content characters."""
-    return ch in _invisible_chars()
-
-
 def _char_class(chars: str | frozenset[str]) -> str:
     """The body of a regex character class matching exactly ``chars`` (escaped, consecutive runs merged)."""
     points = sorted({ord(c) for c in chars})
