@@ -28,8 +28,9 @@ import threading
 import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from typing import Any
+
+from xling.text.scripts import script_of
 
 #: Fewer letters than this (after cleaning; CJK characters count CJK_WEIGHT each) cannot be told apart.
 MIN_LETTERS = 12
@@ -94,29 +95,6 @@ def clean(text: str) -> str:
     text = _NOISE.sub(" ", text)
     kept = [ch if unicodedata.category(ch)[0] in "LM" else " " for ch in text]
     return " ".join("".join(kept).split())
-
-
-# TODO: use xling/text/scripts.py (the one place for script ranges): it was not there when this module was
-# written; its script_of follows the same naming, so the switch is this function and _NAME_SCRIPT.
-_NAME_SCRIPT = {"CJK": "Han", "IDEOGRAPHIC": "Han", "BOPOMOFO": "Han", "HIRAGANA": "Kana", "KATAKANA": "Kana",
-                "KATAKANA-HIRAGANA": "Kana", "HANGUL": "Hangul"}
-
-
-@lru_cache(maxsize=8192)
-def script_of(ch: str) -> str | None:
-    """Script of a letter ("Latin", "Arabic", "Han", "Kana", "Hangul", ...); None for anything not a letter."""
-    if not unicodedata.category(ch).startswith("L"):
-        return None
-    words = unicodedata.name(ch, "").split()
-    if not words:
-        return None
-    if words[0] in ("FULLWIDTH", "HALFWIDTH") and len(words) > 1:
-        words = words[1:]
-    if words[0] in _NAME_SCRIPT:
-        return _NAME_SCRIPT[words[0]]
-    if words[0] in ("MODIFIER", "LETTER"):  # MODIFIER LETTER ...: no script of its own
-        return None
-    return words[0].title()
 
 
 def script_counts(text: str) -> Counter[str]:
