@@ -171,7 +171,9 @@ def build_demo(
         check(source, "The Arabic text")
         check(target, "The English text")
         use_model = bool(use_model) and engine.error is None
-        return compare(source, target, model=engine.engine if use_model else NO_MODEL)
+        # The page's two boxes are labelled Arabic and English: no guessing on short or markup-heavy text.
+        return compare(source, target, model=engine.engine if use_model else NO_MODEL,
+                       source_lang=source_lang or "ar", target_lang="en")
 
     # -- UI events: stream HTML into the view, then offer the downloads ----------------------------
     def translate_view(text: str, beam_size: float, progress: gr.Progress = gr.Progress()) -> Iterator[tuple]:
