@@ -7,8 +7,8 @@ marks, zero-width spaces) always fall in the gaps between spans, and concatenati
 the input back exactly.
 
 Sentence rules are per language and data-driven (:data:`LANGUAGES`): which characters end a sentence, and
-after which words a period does not. Unknown languages fall back to the Latin-script rules. Every scan is
-one linear regex pass, so a 1 MB article segments in well under a second.
+after which words a period does not. Unknown languages fall back to the Latin-script rules (German's
+table). Every scan is one linear regex pass, so a 1 MB article segments in well under a second.
 """
 
 from __future__ import annotations
@@ -104,11 +104,25 @@ class LanguageRules:
       before one of the ``continuations`` (``5 p.m. Monday``, ``10 a.m. GMT``: news style dates a time
       by its day or zone);
     - ``place_abbreviations``: final after a capitalised name (``Main St. The house``: Street), never
-      final otherwise (``in St. Louis``: Saint).
+      final otherwise (``in St. Louis``: Saint);
+    - ``unit_abbreviations``: final right after a number (``в 2020 г. Он``: год, the year), never final
+      otherwise (``г. Москва``: город, the city);
+    - ``ordinal_before`` (lowercase) / ``ordinal_after``: a number of up to three digits with a period is an
+      ordinal, not a sentence end, after one of the first words or before one of the second (German
+      ``am 3. Januar``, ``der 2. Weltkrieg``).
 
     ``glued``: a terminal directly followed by a letter still ends the sentence (``الجمعة.وقال``: Arabic
-    news is often typed without a space after the period). Single letters (initials: ``J.``, ``د.``,
-    ``أ.ف.ب``) never end a sentence in any language.
+    news is often typed without a space after the period). ``spaceless``: sentences follow each other with
+    no space at all (Chinese, Japanese: ``。」他说``), so a terminal ends the sentence before any visible
+    character but a non-starter, except between digits (``３．５``) and an ASCII ``!?`` inside a Latin word
+    (``Yahoo!ニュース``). ``cased``: a lowercase next word continues the sentence (``"Why?" he asked``);
+    False for caseless scripts, where a Latin word such as ``iPhone`` may open the next sentence.
+    ``quote_particles``: after a closing quote, a word starting with one of these continues the sentence
+    (Japanese ``「…。」と述べた``) unless it starts with one of the ``quote_particle_exceptions``
+    (``ところが``). ``closers``/``openers``/``non_starters``: as :data:`CLOSERS`, :data:`OPENERS` and
+    :data:`NON_STARTERS`, per language; ``closer_spaces``: spaces that may stand between a terminal and its
+    closing quote (French ``gagnerons. » Il``). Single letters (initials: ``J.``, ``د.``, ``أ.ف.ب``) never
+    end a sentence in any language.
     """
 
     terminals: str
@@ -117,17 +131,31 @@ class LanguageRules:
     final_abbreviations: frozenset[str] = frozenset()
     continuations: frozenset[str] = frozenset()
     place_abbreviations: frozenset[str] = frozenset()
+    unit_abbreviations: frozenset[str] = frozenset()
+    ordinal_before: frozenset[str] = frozenset()
+    ordinal_after: frozenset[str] = frozenset()
     glued: bool = False
+    spaceless: bool = False
+    cased: bool = True
+    quote_particles: tuple[str, ...] = ()
+    quote_particle_exceptions: tuple[str, ...] = ()
+    closers: str = CLOSERS
+    openers: str = OPENERS
+    non_starters: str = NON_STARTERS
+    closer_spaces: str = ""
 
     @property
     def boundary(self) -> re.Pattern[str]:
         """A run of terminals with the closing quotes/brackets attached: ``?!``, ``...``, ``."``, ``.»)``."""
-        return _boundary_pattern(self.terminals)
+        return _boundary_pattern(self.terminals, self.closers, self.closer_spaces)
 
 
 @cache
-def _boundary_pattern(terminals: str) -> re.Pattern[str]:
-    t, c = re.escape(terminals), re.escape(CLOSERS)
+def _boundary_pattern(terminals: str, closers: str = CLOSERS, spaces: str = "") -> re.Pattern[str]:
+    t, c = re.escape(terminals), re.escape(closers)
+    if spaces:  # ". »": each closer may follow a space
+        s = re.escape(spaces)
+        return re.compile(f"[{t}]+(?:(?:[{s}]*[{c}])+[{t}]*)*")
     return re.compile(f"[{t}]+(?:[{c}]+[{t}]+)*[{c}]*")
 
 
@@ -174,10 +202,121 @@ LANGUAGES: dict[str, LanguageRules] = {
 }
 for _code in ("fa", "ur", "ps", "sd", "ckb", "ug"):  # other Arabic-script languages
     LANGUAGES[_code] = LanguageRules(terminals=ARABIC_TERMINALS, glued=True)
-LATIN = LanguageRules(terminals=LATIN_TERMINALS)
+
+#: German quotes: „…“ and »…«, besides the English ones.
+_GERMAN_CLOSERS, _GERMAN_OPENERS = CLOSERS + "“‘«", OPENERS + "„‚»"
+_GERMAN_MONTHS = "Januar Jänner Februar März April Mai Juni Juli August September Oktober November Dezember"
+_GERMAN_MONTH_ABBREVIATIONS = "Jan Feb Febr Apr Aug Sep Sept Okt Nov Dez"
+
+#: The fallback for languages without a table of their own, and German's table (``rules_for("de")``): the
+#: abbreviations are common to Central European writing, and German marks ordinals with a period
+#: (``am 3. Januar``, ``der 2. Weltkrieg``), as Danish, Norwegian, Czech, Polish, Finnish and Turkish do.
+LATIN = LanguageRules(
+    terminals=LATIN_TERMINALS,
+    abbreviations=_words(
+        "Dr Prof Dipl Ing Hr Hrn Fr Frl St Nr bzw bspw ca vgl z.B z.T u.a d.h o.ä s.o s.u Mio Mrd Tsd Abs Bd "
+        "Hrsg inkl evtl ggf gem lt sog zzgl Tel Jh Jhs"
+    ),
+    number_abbreviations=_words(f"Art S {_GERMAN_MONTH_ABBREVIATIONS}"),
+    final_abbreviations=_words("usw etc u.Ä u.ä u.v.m"),
+    ordinal_before=_words(
+        "der die das dem den des am im vom zum zur beim ins ans aufs ihr ihre ihrem ihren ihres sein seine "
+        "seinem seinen seines unser unsere unserem unseren jeder jede jedes jedem jeden dieser diese dieses "
+        "diesem diesen"
+    ),
+    ordinal_after=_words(
+        f"{_GERMAN_MONTHS} {_GERMAN_MONTH_ABBREVIATIONS} Jahrhundert Jahrhunderts Jh Jahrestag Jahrestags "
+        "Geburtstag Geburtstags Weltkrieg Weltkriegs Bundesliga Liga Klasse Platz Runde Spieltag Mal Stock Etage "
+        "Auflage"
+    ),
+    closers=_GERMAN_CLOSERS,
+    openers=_GERMAN_OPENERS,
+)
+LANGUAGES["de"] = LATIN
+
+LANGUAGES.update({
+    # French: « … » take a (narrow) no-break space inside; M. is an initial anyway; av. J.-C., p. ex.
+    "fr": LanguageRules(
+        terminals=LATIN_TERMINALS,
+        abbreviations=_words("MM Mme Mmes Mlle Mlles Me Mgr Dr Pr St Ste av apr ex cf env bd boul"),
+        number_abbreviations=_words("no nos n art vol p pp chap janv févr avr juil sept oct nov déc"),
+        final_abbreviations=_words("etc J.-C hab"),
+        closer_spaces=" \xa0\u202f\u2009",
+    ),
+    "es": LanguageRules(
+        terminals=LATIN_TERMINALS,
+        # EE. UU.: Estados Unidos (doubled initials for a plural), FF. AA.: Fuerzas Armadas
+        abbreviations=_words("Sr Sra Srta Sres Sras Dr Dra Ud Uds Vd Vds Dña Lic Ing Prof Excmo Excma Sto Sta "
+                             "EE FF CC aprox"),
+        number_abbreviations=_words("núm pág págs art vol"),
+        final_abbreviations=_words("etc UU AA OO EE.UU FF.AA"),
+    ),
+    "it": LanguageRules(
+        terminals=LATIN_TERMINALS,
+        abbreviations=_words("Sig Sigg Sig.ra Sig.na dott Dott dr Dr prof Prof avv Avv ing Ing on On sen Sen "
+                             "mons Mons card Card geom arch rag gen Gen col Col magg ten Ten p.es ca"),
+        number_abbreviations=_words("n pag pagg art fig vol"),
+        final_abbreviations=_words("ecc S.p.A S.r.l s.p.a s.r.l"),
+    ),
+    # Russian: г. is the year after a number and the city before a name; т. е. and т. д. are initials, but
+    # и т. д. / и т. п. / и др. (etc.) end sentences
+    "ru": LanguageRules(
+        terminals=LATIN_TERMINALS,
+        abbreviations=_words("им ул пр просп пер наб пл проф акад тов св см ср стр рис гл"),
+        number_abbreviations=_words("ст янв фев февр мар апр авг сент окт нояб дек"),
+        final_abbreviations=_words("д п др т.д т.п"),
+        unit_abbreviations=_words("г гг млн млрд тыс руб долл км"),
+        closers=CLOSERS + "“",
+        openers=OPENERS + "„",
+    ),
+    # Greek: ";" (U+037E or the ASCII semicolon) is the question mark (so is a stray "?"); the ano teleia "·"
+    # is a semicolon
+    "el": LanguageRules(
+        terminals=".!?;\u037e…",
+        abbreviations=_words("κκ Δρ Καθ δηλ βλ"),
+        number_abbreviations=_words("αρ αριθ"),
+        final_abbreviations=_words("κ.λπ κλπ κτλ κ.ά π.Χ μ.Χ"),
+        non_starters=NON_STARTERS + "\u037e\u0387",
+    ),
+    # Armenian: ։ (verjaket) is the full stop, often typed as ":"; "." is the mijaket (a colon); ՞ and ՜
+    # stand on the stressed vowel of a word, inside the sentence
+    "hy": LanguageRules(terminals="\u0589:!?…", non_starters=NON_STARTERS + "\u0589\u055d"),
+    # Hebrew: Latin punctuation (and the sof pasuq ׃), no letter case
+    "he": LanguageRules(terminals=LATIN_TERMINALS + "\u05c3", cased=False),
+    "ko": LanguageRules(terminals=LATIN_TERMINALS, cased=False),
+})
+
+#: Chinese and Japanese: full-width terminals with no space after them, corner brackets and full-width quotes.
+CJK_TERMINALS = "。｡．！？!?…‼⁇⁈⁉"
+_CJK_CLOSERS = CLOSERS + "」』）］｝】〕〗〙〛》〉＂＇"
+_CJK_OPENERS = OPENERS + "「『（［｛【〔〖〘〚《〈"
+_CJK_NON_STARTERS = NON_STARTERS + "，、；：。｡．！？‼⁇⁈⁉」』）］｝】〕〗〙〛》〉・"
+_CJK = dict(terminals=CJK_TERMINALS, spaceless=True, cased=False, closers=_CJK_CLOSERS, openers=_CJK_OPENERS,
+            non_starters=_CJK_NON_STARTERS)
+LANGUAGES["zh"] = LanguageRules(**_CJK)
+# 「…。」と述べた: the quotative particle と (って) carries the quote into the sentence; ところが, とはいえ... open one
+LANGUAGES["ja"] = LanguageRules(
+    **_CJK,
+    quote_particles=("と", "って"),
+    quote_particle_exceptions=("ところ", "とはいえ", "とにかく", "ともかく", "ともあれ", "とりあえず", "とても"),
+)
+
+#: Devanagari (and Bengali, Gurmukhi): the danda । and double danda ॥; Marathi writes the period instead.
+INDIC_TERMINALS = "।॥?!…"
+for _code in ("hi", "ne", "sa", "mr", "bn", "pa"):
+    LANGUAGES[_code] = LanguageRules(
+        terminals=INDIC_TERMINALS + ("." if _code == "mr" else ""),
+        glued=True,
+        cased=False,
+        non_starters=NON_STARTERS + "।॥",
+    )
 
 #: Other spellings of the registered codes (ISO 639-2/3, macrolanguage members).
-_ALIASES = {"ara": "ar", "arb": "ar", "eng": "en", "fas": "fa", "per": "fa", "pes": "fa", "urd": "ur"}
+_ALIASES = {"ara": "ar", "arb": "ar", "eng": "en", "fas": "fa", "per": "fa", "pes": "fa", "urd": "ur",
+            "deu": "de", "ger": "de", "fra": "fr", "fre": "fr", "spa": "es", "ita": "it", "rus": "ru",
+            "ell": "el", "gre": "el", "hye": "hy", "arm": "hy", "heb": "he", "iw": "he", "kor": "ko",
+            "zho": "zh", "chi": "zh", "cmn": "zh", "yue": "zh", "wuu": "zh", "jpn": "ja", "hin": "hi",
+            "nep": "ne", "npi": "ne", "mar": "mr", "ben": "bn", "pan": "pa", "san": "sa"}
 
 
 def rules_for(lang: str) -> LanguageRules:
@@ -273,8 +412,10 @@ def _cuts(text: str, start: int, end: int, rules: LanguageRules) -> Iterator[int
             if nxt is None:
                 break
             next_pos = nxt.start()
-        elif rules.glued and _glued_letter(text[after]) and text[after - 1] not in CLOSERS:
+        elif rules.glued and _glued_letter(text[after]) and text[after - 1] not in rules.closers:
             next_pos = after  # الجمعة.وقال
+        elif rules.spaceless and _spaceless_cut(text, m, start):
+            next_pos = after  # 。他说, 。」他说
         else:
             continue  # 3.5, U.S, example.com, ."x
         if _ends_sentence(text, m, next_pos, end, rules, sentence_start):
@@ -287,6 +428,18 @@ def _glued_letter(ch: str) -> bool:
     return ch.isalpha() and not ch.isascii()
 
 
+def _spaceless_cut(text: str, m: re.Match[str], start: int) -> bool:
+    """Whether a terminal run with no space after it may end a sentence in a spaceless script (Chinese).
+
+    Not between digits (``３．５``), and not an ASCII ``!?`` right after a Latin letter or digit
+    (``Yahoo!ニュース``); the character before the run is looked at only inside the range (from ``start``).
+    """
+    before = text[m.start() - 1] if m.start() > start else ""
+    if before.isdigit() and text[m.end()].isdigit():
+        return False
+    return not (m.group()[0].isascii() and before.isascii() and before.isalnum())
+
+
 def _ends_sentence(
     text: str, m: re.Match[str], next_pos: int, end: int, rules: LanguageRules, sentence_start: int
 ) -> bool:
@@ -295,24 +448,29 @@ def _ends_sentence(
     invisible = _invisible_chars()
     # openers and the spaces between them ('. " «Next'); nothing visible after them ends the sentence, so a
     # paragraph and the same paragraph with a trailing space cut alike
-    while next_pos < end and (text[next_pos] in OPENERS or text[next_pos] in invisible):
+    while next_pos < end and (text[next_pos] in rules.openers or text[next_pos] in invisible):
         next_pos += 1
     if next_pos >= end:
         return True
     first = text[next_pos]
-    if first in NON_STARTERS or first.islower():
+    if first in rules.non_starters or (rules.cased and first.islower()):
         return False  # '"Why?" he asked.' - and no sentence starts with a comma
-    if m.group().rstrip(CLOSERS) != ".":
+    if rules.quote_particles and m.group()[-1] in rules.closers and _continues_quote(text, next_pos, end, rules):
+        return False  # 「…。」と述べた
+    if m.group().rstrip(rules.closers + rules.closer_spaces) != ".":
         return True  # ! ? ؟ … and runs such as ?! or ... are unambiguous
     word_start = m.start()
     limit = max(sentence_start, word_start - _WORD_LIMIT)
     while word_start > limit and text[word_start - 1] not in invisible:
         word_start -= 1
-    word = _bare(text[word_start : m.start()].lstrip(OPENERS))
+    word = _bare(text[word_start : m.start()].lstrip(rules.openers))
     if not word:
         return True  # a detached period: "word . Next", the last dot of ". . ."
     if word in rules.place_abbreviations:
         if not _follows_name(text, word_start, limit):
+            return False
+    elif word in rules.unit_abbreviations:
+        if not (first.isalpha() and _previous_word(text, word_start, limit)[:1].isdigit()):
             return False
     elif word in rules.final_abbreviations:
         if not first.isalpha() or _next_word(text, next_pos, end) in rules.continuations:
@@ -323,6 +481,11 @@ def _ends_sentence(
         return False
     if glued and len(word) < 2:
         return False  # a list number glued to its item: 1.البند
+    if (rules.ordinal_before or rules.ordinal_after) and word.isdigit() and len(word) <= 3 and (
+        _previous_word(text, word_start, limit).lower() in rules.ordinal_before
+        or _next_word(text, next_pos, end) in rules.ordinal_after
+    ):
+        return False  # am 3. Januar, der 2. Weltkrieg
     # "1. First point": a short number opening the sentence is a list marker, not a sentence.
     opens_sentence = trim(text, sentence_start, word_start) is None
     return not (opens_sentence and word.isdigit() and len(word) <= 3)
@@ -334,6 +497,25 @@ def _next_word(text: str, pos: int, end: int) -> str:
     while stop < end and (text[stop].isalnum() or text[stop] in "'’"):
         stop += 1
     return text[pos:stop]
+
+
+def _continues_quote(text: str, pos: int, end: int, rules: LanguageRules) -> bool:
+    """Whether the text at ``pos`` (just after a closing quote) starts with a quotative particle."""
+    return text.startswith(rules.quote_particles, pos, end) and not text.startswith(
+        rules.quote_particle_exceptions, pos, end
+    )
+
+
+def _previous_word(text: str, word_start: int, limit: int) -> str:
+    """The word (letters, digits, hyphens) before ``word_start``, across the spaces, not before ``limit``."""
+    invisible = _invisible_chars()
+    k = word_start
+    while k > limit and text[k - 1] in invisible:
+        k -= 1
+    stop = k
+    while k > limit and (text[k - 1].isalnum() or text[k - 1] == "-"):
+        k -= 1
+    return text[k:stop]
 
 
 def _follows_name(text: str, word_start: int, limit: int) -> bool:
@@ -376,11 +558,12 @@ def model_input(text: str) -> str:
 # -- long sentences ----------------------------------------------------------------------------------------------
 
 #: Where to cut an over-long sentence, best first: after a terminal that was not taken as a boundary, after
-#: ``؛ ;``, after ``، , :``. The ASCII marks count only before a space (1,000 / 10:30), ``، ؛`` anywhere.
+#: ``؛ ; ；``, after ``، , : ，、``. The ASCII marks count only before a space (1,000 / 10:30), ``، ؛`` and the
+#: full-width ``；，、`` (Chinese and Japanese have no spaces) anywhere.
 _CLAUSE_RANKS = (
     re.compile(rf"[{re.escape(ARABIC_TERMINALS)}]+[{re.escape(CLOSERS)}]*(?=\s)"),
-    re.compile(rf"؛[{re.escape(CLOSERS)}]*|;[{re.escape(CLOSERS)}]*(?=\s)"),
-    re.compile(rf"،[{re.escape(CLOSERS)}]*|[,:][{re.escape(CLOSERS)}]*(?=\s)"),
+    re.compile(rf"[؛；][{re.escape(_CJK_CLOSERS)}]*|;[{re.escape(CLOSERS)}]*(?=\s)"),
+    re.compile(rf"[،，、][{re.escape(_CJK_CLOSERS)}]*|[,:][{re.escape(CLOSERS)}]*(?=\s)"),
 )
 #: Plan each piece a little under the budget so proportional cuts rarely need a second pass.
 _FILL = 0.9
