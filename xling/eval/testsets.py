@@ -23,10 +23,12 @@ from pathlib import Path
 from typing import ClassVar
 
 from xling.errors import InputError, XlingError
-from xling.text.reading import decode_bytes, read_text
+from xling.text.reading import read_stream, read_text
 
 #: Seconds to wait for a TCP connection before calling a remote test set unreachable.
 CONNECT_TIMEOUT = 3.0
+#: A local test set file larger than this is refused (reading stops there: ``/dev/zero``, a gzip bomb).
+MAX_TEST_SET_CHARS = 20_000_000
 
 
 class TestSetUnavailable(XlingError):
@@ -115,9 +117,12 @@ class DocumentSet:
 def _read_file(path: str | os.PathLike[str]) -> str:
     p = str(path)
     if p.endswith(".gz") and Path(p).is_file():
-        with gzip.open(p, "rb") as fh:
-            return decode_bytes(fh.read(), p)
-    return read_text(p)
+        try:
+            with gzip.open(p, "rb") as fh:
+                return read_stream(fh, p, max_chars=MAX_TEST_SET_CHARS)
+        except (OSError, EOFError) as err:  # not gzip, truncated
+            raise InputError(f"{p} cannot be read as gzip: {err}") from None
+    return read_text(p, max_chars=MAX_TEST_SET_CHARS)
 
 
 def split_lines(text: str) -> list[str]:
