@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "eval": "score translations with sacrebleu (BLEU, chrF2, chrF++, TER)",
     "serve": "launch the web page (Gradio)",
     "detect": "identify the language of a text (ISO 639-1 code, offline)",
+    "languages": "list the source languages routed into English and their opus-mt models",
 }
 
 
