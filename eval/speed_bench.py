@@ -105,7 +105,7 @@ class _Recorder:
 def _stages_available() -> bool:
     import importlib.util
 
-    return all(importlib.util.find_spec(m) is not None for m in ("xling.entities.linking", "xling.qa.checks"))
+    return all(importlib.util.find_spec(m) is not None for m in ("xling.entities.link", "xling.qa.checks"))
 
 
 def time_seed(backend: Any, options: Any, repeats: int, annotate: bool) -> dict[str, Any]:
@@ -395,8 +395,8 @@ STAGES = {
     "long-sentence splitting": ("xling.text.segment", "split_long"),
     "model input normalization": ("xling.text.segment", "model_input"),
     "alignment": ("xling.alignment.aligner", "align"),
-    "entities": ("xling.entities.linking", "link_entities"),
-    "name harmonization": ("xling.entities.linking", "harmonize_names"),
+    "entities": ("xling.entities.link", "link_entities"),
+    "name harmonization": ("xling.entities.consistency", "harmonize_names"),
     "qa": ("xling.qa.checks", "run_checks"),
     "rendering": ("xling.render.html", "render_document"),
 }

@@ -12,14 +12,9 @@ from hypothesis import strategies as st
 
 from xling.document import Bead, Document, Entity, Issue, Mention, Sentence, Settings, Side
 from xling.entities.edits import replace_in_target
-from xling.entities.linking import (
-    gazetteer_arabic,
-    harmonize_names,
-    inconsistent_renderings,
-    link_entities,
-    recognize_english,
-    same_name_variant,
-)
+from xling.entities.consistency import harmonize_names, inconsistent_renderings, same_name_variant
+from xling.entities.link import link_entities
+from xling.entities.recognize import gazetteer_arabic, recognize_english
 from xling.errors import InputError, ModelUnavailable
 from xling.text.segment import segment
 

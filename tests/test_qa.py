@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xling.document import Bead, Document, Entity, Issue, Mention, Settings, Side
-from xling.entities.linking import link_entities
+from xling.entities.link import link_entities
 from xling.errors import InputError
 from xling.qa.checks import REGISTRY, Check, register, run_checks
 from xling.render.report import format_entities, format_issues

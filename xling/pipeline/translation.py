@@ -392,7 +392,8 @@ def annotate(
 ) -> Document:
     """Link entities across the two sides, harmonize names if asked, then run the QA checks."""
     if entities:
-        from xling.entities.linking import harmonize_names, link_entities
+        from xling.entities.consistency import harmonize_names
+        from xling.entities.link import link_entities
 
         doc = link_entities(doc)
         if glossary or consistent_names:

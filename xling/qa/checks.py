@@ -173,7 +173,7 @@ class _EntityPresence(Check):
         raise NotImplementedError
 
     def run(self, doc: Document) -> list[Issue]:
-        from xling.entities.linking import entity_forms, entity_mentions_by_bead, written_in
+        from xling.entities.consistency import entity_forms, entity_mentions_by_bead, written_in
 
         entities = {e.id: e for e in doc.entities}
         all_beads = doc.beads()
@@ -225,7 +225,7 @@ class EntityExtra(_EntityPresence):
     absent = "source"
 
     def wanted(self, doc: Document, entity) -> bool:
-        from xling.entities.linking import known_arabic
+        from xling.entities.consistency import known_arabic
 
         return known_arabic(entity, doc)
 
@@ -241,7 +241,7 @@ class EntityInconsistent(Check):
     description = "one name is spelled differently in different places of the translation"
 
     def run(self, doc: Document) -> list[Issue]:
-        from xling.entities.linking import inconsistent_renderings
+        from xling.entities.consistency import inconsistent_renderings
 
         issues = []
         for entity, _, variants, source_spans in inconsistent_renderings(doc):
