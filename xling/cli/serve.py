@@ -1,23 +1,49 @@
-"""``xling serve``: the web page (Gradio) on 127.0.0.1:7860, with the /translate and /compare API."""
+"""``xling serve``: the web page (Gradio) on 127.0.0.1:7860, with the /translate and /compare API, and the
+REST API of :mod:`xling.serve.rest` (/api/v1/..., /healthz, LibreTranslate's /translate) on the same port."""
 
 from __future__ import annotations
 
 import argparse
+import errno
+import socket
 
 from xling.cli.translate import add_model_arguments
+from xling.errors import InputError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1; 0.0.0.0 serves your whole network)")
     parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
-    parser.add_argument("--auth", metavar="USER:PASSWORD", help="ask for this login before showing the page")
+    parser.add_argument("--auth", metavar="USER:PASSWORD",
+                        help="ask for this login before showing the page and answering the REST API (HTTP Basic there)")
     add_model_arguments(parser)
 
 
+def check_port(host: str, port: int) -> None:
+    """Refuse a port the server could not listen on, before anything is loaded (binds it once and closes)."""
+    if not 0 <= port <= 65535:
+        raise InputError(f"port {port} is not a port number (0-65535); pass --port")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as err:
+        raise InputError(f"cannot listen on {host}:{port} ({err}); pass --host and --port") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        # As uvicorn does: a port with connections only in TIME_WAIT (a server just stopped) is free.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                raise InputError(f"port {port} on {host} is in use; pass --port") from None
+            raise InputError(f"cannot listen on {host}:{port} ({err.strerror}); pass --host or --port") from None
+
+
 def run(args: argparse.Namespace) -> int:
+    check_port(args.host, args.port)  # before Gradio is imported and the model loaded (seconds)
+
     from xling.serve import ui
-    from xling.errors import InputError
     from xling.mt.engine import DEFAULT_BEAM_SIZE
 
     try:

@@ -280,6 +280,9 @@ def build_demo(
         gr.api(translate_api, api_name="translate", **translating)
         gr.api(compare_api, api_name="compare", **comparing)
     demo.queue(max_size=QUEUE_SIZE)
+    from xling.serve.rest import attach  # the REST API (rest.py) serves the same model, with the same limits
+
+    attach(demo, engine, source_lang=source_lang, max_chars=max_chars, beam_size=beam_size)
     return demo
 
 
@@ -292,6 +295,7 @@ def theme() -> gr.themes.Base:
 def launch_options() -> dict[str, Any]:
     """What ``Blocks.launch`` needs for this page (Gradio 6 takes theme, css and js here)."""
     from xling.render.html import VIEW_JS
+    from xling.serve.rest import UPLOAD_LIMIT
 
     return {
         "theme": theme(),
@@ -300,6 +304,7 @@ def launch_options() -> dict[str, Any]:
         "share": False,
         "ssr_mode": False,
         "footer_links": ["api", "settings"],
+        "max_file_size": UPLOAD_LIMIT,  # the page has no upload field; Gradio's upload route exists anyway
     }
 
 
@@ -321,5 +326,13 @@ def launch(
     auth: tuple[str, str] | None = None,
     **kwargs: Any,
 ) -> Any:
-    """Serve the page on ``host:port`` (local only by default; never a public share link)."""
-    return demo.launch(server_name=host, server_port=port, auth=auth, **{**launch_options(), **kwargs})
+    """Serve the page on ``host:port`` (local only by default; never a public share link).
+
+    The same server answers the REST API of :mod:`xling.serve.rest` (/api/v1/..., /healthz, the
+    LibreTranslate routes), behind the same login, with uploads capped and cross-origin POSTs refused.
+    """
+    from xling.serve import rest
+
+    options = {**launch_options(), **kwargs}
+    options["app_kwargs"] = rest.app_kwargs(demo, options.get("app_kwargs"))
+    return demo.launch(server_name=host, server_port=port, auth=auth, **options)
