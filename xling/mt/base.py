@@ -141,6 +141,11 @@ class Backend(ABC):
         return self
 
     @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory (never triggers a load)."""
+        return self._loaded
+
+    @property
     def source_lang(self) -> str | None:
         self.load()
         return getattr(self.tokenizer, "source_lang", None)

@@ -150,6 +150,11 @@ class Engine:
             self._backend = get_backend(name, model, **kwargs)
         return self._backend.load()
 
+    @property
+    def loaded(self) -> bool:
+        """Whether this engine's model is in memory (never triggers a load)."""
+        return self._backend is not None and self._backend.loaded
+
     def release(self) -> None:
         """Let go of the model (the pool's bound): the next translation loads it again."""
         if self._backend is not None and self._spec is not None:
@@ -217,8 +222,11 @@ class Engine:
         """Translate model-ready sentences in one length-sorted batch run, reusing cached translations.
 
         Identical sentences are translated once. Inputs over the model's position limit raise ValueError:
-        split them first (:meth:`split`).
+        split them first (:meth:`split`). Concurrent callers on the same model share model calls (the
+        backend's :class:`~xling.mt.batching.MicroBatcher`); a lone caller runs at once.
         """
+        from xling.mt.batching import batcher_for
+
         options = options or self._options
         backend = self.backend
         cache = self.cache
@@ -234,7 +242,7 @@ class Engine:
             todo.setdefault(sentence, []).append(i)
         if todo:
             unique = list(todo)
-            for sentence, hyp in zip(unique, backend.translate(unique, options)):
+            for sentence, hyp in zip(unique, batcher_for(backend).translate(unique, options)):
                 for i in todo[sentence]:
                     results[i] = hyp
                 if cache is not None:

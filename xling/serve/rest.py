@@ -140,9 +140,7 @@ class Service:
 
     @property
     def model_loaded(self) -> bool:
-        # Engine and Backend keep this private; read it without loading anything.
-        backend = getattr(self.page.engine, "_backend", None)
-        return self.page.error is None and bool(getattr(backend, "_loaded", False))
+        return self.page.error is None and self.page.engine.loaded
 
     @property
     def source_code(self) -> str:
