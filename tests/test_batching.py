@@ -1,0 +1,245 @@
+"""Micro-batching across callers: concurrent requests share model calls and get what they would alone."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+
+import pytest
+
+import xling
+from tests.conftest import REPO_ROOT, SEED_NAME
+from xling.mt.base import DecodeOptions, Hypothesis
+from xling.mt.batching import MicroBatcher, batcher_for
+from xling.mt.engine import Engine
+
+SHORT = DecodeOptions(max_length_a=0.1, max_length_b=4, retry=False)
+PARAGRAPHS = [p for p in (REPO_ROOT / "seeds" / SEED_NAME).read_text(encoding="utf-8").split("\n") if p.strip()]
+N = 8
+
+
+@pytest.fixture(scope="module")
+def engine(tiny_model_dir) -> Engine:
+    return Engine(str(tiny_model_dir), options=SHORT, cache=False).load()
+
+
+def _at_once(n: int, work):
+    """Run ``work(i)`` in ``n`` threads released together; (results, errors) by thread index."""
+    barrier = threading.Barrier(n)
+    results: list[object] = [None] * n
+    errors: list[BaseException | None] = [None] * n
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = work(i)
+        except BaseException as err:  # noqa: BLE001 - handed to the test
+            errors[i] = err
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not any(t.is_alive() for t in threads), "a caller hung"
+    return results, errors
+
+
+def _slow_first_call(monkeypatch, backend, calls: list[int], delay: float = 0.3):
+    """Spy on ``backend.translate``: count its calls (sentences each); the first one lingers so the rest queue."""
+    original = type(backend).translate
+
+    def spy(self, sentences, options=None):
+        calls.append(len(sentences))
+        if len(calls) == 1:
+            time.sleep(delay)
+        return original(self, sentences, options)
+
+    # on the class, as test_engine does: the backend is shared by the session, and an instance attribute
+    # would outlive monkeypatch's undo
+    monkeypatch.setattr(type(backend), "translate", spy)
+
+
+def test_eight_threads_get_what_each_gets_alone_in_fewer_model_calls(engine, monkeypatch):
+    paragraphs = PARAGRAPHS[:N]
+    alone = [xling.translate(p, model=engine).to_dict() for p in paragraphs]
+    calls: list[int] = []
+    _slow_first_call(monkeypatch, engine.backend, calls)
+    results, errors = _at_once(N, lambda i: xling.translate(paragraphs[i], model=engine).to_dict())
+    assert errors == [None] * N
+    assert results == alone
+    assert 1 < len(calls) < N  # the first ran alone at once, the others shared the next call(s)
+
+
+def test_the_model_is_called_fewer_times_than_requested(engine, monkeypatch):
+    generate_calls = []
+    backend = engine.backend
+    original = type(backend)._generate
+
+    def spy(self, batch, options):
+        generate_calls.append(len(batch))
+        if len(generate_calls) == 1:
+            time.sleep(0.3)
+        return original(self, batch, options)
+
+    monkeypatch.setattr(type(backend), "_generate", spy)
+    sentences = [PARAGRAPHS[i] for i in range(N)]
+    results, errors = _at_once(N, lambda i: engine.translate_sentences([sentences[i]]))
+    assert errors == [None] * N
+    assert len(generate_calls) < N and sum(generate_calls) == N
+    monkeypatch.undo()
+    assert [r[0] for r in results] == [engine.translate_sentences([s])[0] for s in sentences]  # type: ignore[index]
+
+
+def test_an_over_long_input_fails_only_its_own_caller(engine, monkeypatch):
+    too_long = " ".join([PARAGRAPHS[0]] * 10)
+    assert len(engine.backend.encode(too_long)) > 511
+    inputs = [[PARAGRAPHS[i]] for i in range(N)]
+    inputs[3] = [PARAGRAPHS[3], too_long]
+    alone = [engine.translate_sentences(x) if i != 3 else None for i, x in enumerate(inputs)]
+    batcher = batcher_for(engine.backend)
+    retried = batcher.retried_alone
+    calls: list[int] = []
+    _slow_first_call(monkeypatch, engine.backend, calls)
+    results, errors = _at_once(N, lambda i: engine.translate_sentences(inputs[i]))
+    assert isinstance(errors[3], ValueError) and "exceeds the model's limit" in str(errors[3])
+    assert [e for i, e in enumerate(errors) if i != 3] == [None] * (N - 1)
+    assert [r for i, r in enumerate(results) if i != 3] == [a for i, a in enumerate(alone) if i != 3]
+    assert batcher.retried_alone > retried  # the bad input did share a merged call, which was then split up
+
+
+def test_the_engine_routes_through_the_backends_batcher(engine):
+    batcher = batcher_for(engine.backend)
+    assert batcher_for(engine.backend) is batcher
+    before = batcher.requests
+    engine.translate_sentences([PARAGRAPHS[0]])
+    assert batcher.requests == before + 1
+
+
+# -- the queue itself, on a fake backend -------------------------------------------------------------------
+class FakeBackend:
+    """Translates by upper-casing; records each call; can hold a call until released."""
+
+    name = "fake"
+    model = "fake"
+
+    def __init__(self, hold: float = 0.0):
+        self.calls: list[tuple[list[str], DecodeOptions]] = []
+        self.threads: list[str] = []
+        self.hold = hold
+
+    def translate(self, sentences, options=None):
+        self.calls.append((list(sentences), options))
+        self.threads.append(threading.current_thread().name)
+        if len(self.calls) == 1 and self.hold:
+            time.sleep(self.hold)
+        for s in sentences:
+            if s == "boom":
+                raise ValueError("boom")
+        return [Hypothesis(text=s.upper()) for s in sentences]
+
+
+def test_a_lone_caller_runs_at_once_in_its_own_thread():
+    backend = FakeBackend()
+    batcher = MicroBatcher(backend, max_wait_ms=200)
+    started = time.perf_counter()
+    assert [h.text for h in batcher.translate(["a", "b"], SHORT)] == ["A", "B"]
+    assert time.perf_counter() - started < 0.1  # max_wait applies only behind a running call
+    assert backend.threads == [threading.current_thread().name]
+    assert not batcher.worker_alive  # nothing had to queue
+    assert batcher.translate([], SHORT) == [] and len(backend.calls) == 1
+
+
+def test_waiting_requests_merge_by_options_and_dedup():
+    backend = FakeBackend(hold=0.3)
+    batcher = MicroBatcher(backend, max_wait_ms=50)
+    beam1 = SHORT.replace(beam_size=1)
+    work = [(["first"], SHORT), (["x", "y"], SHORT), (["y", "z"], SHORT), (["b1"], beam1), (["b2"], beam1)]
+
+    def submit(i: int):
+        if i:
+            time.sleep(0.05)  # behind the first, which is held in the model
+        return [h.text for h in batcher.translate(*work[i])]
+
+    results, errors = _at_once(len(work), submit)
+    assert errors == [None] * len(work)
+    assert results == [["FIRST"], ["X", "Y"], ["Y", "Z"], ["B1"], ["B2"]]
+    merged = sorted((sorted(s), o.beam_size) for s, o in backend.calls[1:])
+    assert merged == [(["b1", "b2"], 1), (["x", "y", "z"], SHORT.beam_size)]  # one call per options, "y" once
+    batcher.close()
+
+
+def test_a_merged_call_takes_at_most_max_batch_sentences():
+    backend = FakeBackend(hold=0.3)
+    batcher = MicroBatcher(backend, max_wait_ms=50, max_batch_sentences=4)
+
+    def submit(i: int):
+        if i:
+            time.sleep(0.05)
+        return [h.text for h in batcher.translate([f"s{i}a", f"s{i}b", f"s{i}c"] if i else ["go"], SHORT)]
+
+    results, errors = _at_once(5, submit)
+    assert errors == [None] * 5 and results[1] == ["S1A", "S1B", "S1C"]
+    assert [len(s) for s, _ in backend.calls] == [1, 3, 3, 3, 3]  # 3 + 3 > 4: each its own call
+    batcher.close()
+
+
+def test_errors_reach_only_their_callers():
+    backend = FakeBackend(hold=0.3)
+    batcher = MicroBatcher(backend, max_wait_ms=50)
+    inputs = [["go"], ["ok1"], ["boom"], ["ok2"]]
+
+    def submit(i: int):
+        if i:
+            time.sleep(0.05)
+        return [h.text for h in batcher.translate(inputs[i], SHORT)]
+
+    results, errors = _at_once(4, submit)
+    assert isinstance(errors[2], ValueError)
+    assert [results[i] for i in (0, 1, 3)] == [["GO"], ["OK1"], ["OK2"]]
+    assert batcher.retried_alone == 3
+    batcher.close()
+
+
+def test_close_stops_the_worker_and_a_later_request_restarts_it():
+    backend = FakeBackend(hold=0.2)
+    batcher = MicroBatcher(backend)
+
+    def submit(i: int):
+        if i:
+            time.sleep(0.05)
+        return batcher.translate([f"s{i}"], SHORT)[0].text
+
+    results, errors = _at_once(3, submit)
+    assert errors == [None] * 3 and results == ["S0", "S1", "S2"]
+    assert batcher.worker_alive
+    first = batcher._worker.thread  # type: ignore[union-attr]
+    batcher.close()
+    assert not batcher.worker_alive and first is not None and not first.is_alive()
+    assert first not in threading.enumerate()
+    backend.hold, backend.calls = 0.2, []
+    results, errors = _at_once(3, submit)  # usable after close: a new worker starts when needed
+    assert errors == [None] * 3 and results == ["S0", "S1", "S2"]
+    batcher.close()
+    assert not batcher.worker_alive
+
+
+def test_the_registry_holds_backends_weakly():
+    backend = FakeBackend(hold=0.2)
+    batcher = batcher_for(backend)  # type: ignore[arg-type]
+
+    def submit(i: int):
+        if i:
+            time.sleep(0.05)
+        return batcher.translate([f"s{i}"], SHORT)[0].text
+
+    _at_once(2, submit)
+    worker = batcher._worker
+    assert worker is not None and worker.thread is not None and worker.thread.is_alive()
+    del backend
+    gc.collect()
+    worker.thread.join(5)
+    assert not worker.thread.is_alive()  # a released model takes its worker with it
+    with pytest.raises(ReferenceError):
+        batcher.translate(["late"], SHORT)
