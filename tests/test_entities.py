@@ -287,6 +287,97 @@ def test_a_local_ner_model_supplies_mentions_on_both_sides(tiny_ner_dir: Path) -
     doc.validate()
 
 
+# -- repeated names: work grows linearly, not with mentions x mentions ---------------------------------------
+
+
+def repeated_doc(n: int, one_bead: bool) -> Document:
+    """n x بوتين against n x Putin, ten words a sentence; one bead per sentence pair or one bead for all."""
+
+    def side(lang: str, word: str) -> Side:
+        text, step = (word + " ") * n, len(word) + 1
+        spans = [(i * step, min(n, i + 10) * step - 1) for i in range(0, n, 10)]
+        return Side(lang, text, ((0, len(text)),), tuple(Sentence(a, b, 0) for a, b in spans))
+
+    source, target = side("ar", "بوتين"), side("en", "Putin")
+    k = len(source.sentences)
+    beads = [Bead(range(k), range(k))] if one_bead else [Bead((i,), (i,)) for i in range(k)]
+    return Document("compare", Settings(), source, target, tuple(beads))
+
+
+class Spy:
+    """Counts calls of a function (and the characters a pattern search was given)."""
+
+    def __init__(self, fn) -> None:
+        self.fn, self.calls, self.chars = fn, 0, 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.fn(*args, **kwargs)
+
+    def search(self, text, pos=0, endpos=None):
+        self.calls += 1
+        self.chars += (len(text) if endpos is None else endpos) - pos
+        return self.fn.search(text, pos, len(text) if endpos is None else endpos)
+
+
+def work(doc: Document, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Calls of the expensive steps while linking, checking and harmonizing ``doc``."""
+    from xling.entities import consistency, link, recognize
+    from xling.qa.checks import run_checks
+
+    spies = {
+        "transliteration": Spy(link.transliteration_candidates),
+        "overlap tests": Spy(recognize.SpanSet.overlaps),
+        "sound comparisons": Spy(consistency.skeleton_similarity),
+        "clause search": Spy(recognize._CLAUSE_END),
+    }
+    with monkeypatch.context() as m:
+        m.setattr(link, "transliteration_candidates", spies["transliteration"])
+        m.setattr(recognize.SpanSet, "overlaps", lambda self, span: spies["overlap tests"](self, span))
+        m.setattr(consistency, "skeleton_similarity", spies["sound comparisons"])
+        m.setattr(recognize, "_CLAUSE_END", spies["clause search"])
+        linked = link_entities(doc)
+        run_checks(linked)
+        harmonize_names(linked, consistent_names=True)
+    (putin,) = linked.entities  # every Arabic word is a mention of it
+    assert sum(m.side == "source" for m in putin.mentions) == len(doc.source.text.split())
+    counts = {name: spy.calls for name, spy in spies.items()}
+    counts["clause chars"] = spies["clause search"].chars
+    return counts
+
+
+@pytest.mark.parametrize("one_bead", [False, True], ids=["bead per sentence", "one bead"])
+def test_a_repeated_name_costs_linear_work(one_bead: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'بوتين ' * 16000 held a worker for 200 s: every English mention rescanned every source sentence of its
+    bead and every pair was ranked. Candidates are now found once per sentence and distinct name."""
+    small, large = (work(repeated_doc(n, one_bead), monkeypatch) for n in (200, 800))
+    assert small["transliteration"] == 200 // 10 and large["transliteration"] == 800 // 10  # once per sentence
+    for name in ("overlap tests", "clause search", "clause chars", "sound comparisons"):
+        assert large[name] <= 4 * small[name] + 10, (name, small, large)  # 4 x the text: at most ~4 x the work
+
+
+def test_many_mentions_of_one_name_in_one_sentence_cost_linear_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One long sentence each side (what segmenting 'بوتين ' * n gives), more English mentions than Arabic."""
+    small, large = (work(make_doc("بوتين " * n, "Putin, " * (2 * n)), monkeypatch) for n in (150, 600))
+    assert small["transliteration"] == large["transliteration"] == 1
+    for name in ("overlap tests", "clause search", "clause chars", "sound comparisons"):
+        assert large[name] <= 4 * small[name] + 10, (name, small, large)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 40), st.integers(0, 8)), max_size=30))
+def test_span_set_answers_as_overlaps_does(steps) -> None:
+    from xling.entities.recognize import SpanSet, overlaps
+
+    spans, span_set = [], SpanSet()
+    for add, start, length in steps:
+        span = (start, start + length)
+        if add:
+            spans.append(span)
+            span_set.add(span)
+        assert span_set.overlaps(span) == any(overlaps(span, s) for s in spans)
+
+
 # -- consistency and harmonization -------------------------------------------------------------------------
 
 VARIANTS_AR = "قال أوشاكوف ذلك. وأكد أوشاكوف ذلك. وكرر أوشاكوف ذلك."

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from xling.document import Bead, Document, Entity, Mention
-from xling.entities.recognize import Found, overlaps
+from xling.entities.recognize import Found, SpanSet
 from xling.names.arabic import arabic_key, arabic_tokens, clitic_splits, normalize_arabic, stem_offset
 from xling.names.lexicon import NAME, english_key
 
@@ -54,7 +54,7 @@ def propagate_arabic_forms(doc: Document, mentions: list[Found], index, uf: Unio
         return
     longest = max(form.count(" ") + 1 for form in forms)
     text = doc.source.text
-    covered = [(m.start, m.end) for m in mentions if m.side == "source"]
+    covered = SpanSet((m.start, m.end) for m in mentions if m.side == "source")
     for s_index, sent in enumerate(doc.source.sentences):
         tokens = list(arabic_tokens(text, sent.start, sent.end))
         for i in range(len(tokens)):
@@ -69,12 +69,12 @@ def propagate_arabic_forms(doc: Document, mentions: list[Found], index, uf: Unio
                     continue
                 start = tokens[i][0] + stem_offset(text[tokens[i][0] : tokens[i][1]], hit[0])
                 end = tokens[i + n - 1][1]
-                if not any(overlaps((start, end), c) for c in covered):
+                if not covered.overlaps((start, end)):
                     owner = mentions[forms[hit[1]]]
                     mentions.append(Found("source", start, end, text[start:end], owner.label, s_index))
                     index[("source", start, end)] = len(mentions) - 1
                     uf.union(len(mentions) - 1, forms[hit[1]])
-                    covered.append((start, end))
+                    covered.add((start, end))
                 break
 
 
@@ -99,7 +99,10 @@ def union_same_names(mentions: list[Found], uf: UnionFind) -> None:
                 by_key[key] = k
     for k, f in enumerate(mentions):
         if f.side == "target" and f.entry is None and len(f.text.split()) == 1:
-            owners = {uf.find(o) for o in full_names.get(f.text.casefold(), [])}
+            short = f.text.casefold()
+            owners = {uf.find(o) for o in full_names.get(short, [])}
+            if short in full_names:  # clusters only merge: their roots stand for all the full names from now on
+                full_names[short] = sorted(owners)
             if len(owners) == 1:  # ambiguous short names (two Bidens) stay apart
                 uf.union(owners.pop(), k)
 
@@ -124,7 +127,8 @@ def build_entities(doc: Document, beads: list[Bead], mentions: list[Found], uf: 
         if entry is not None:
             name = entry.english[0]
         elif english_names:
-            name = max(english_names, key=lambda t: (len(t.split()), english_names.count(t)))
+            counts = Counter(english_names)
+            name = max(english_names, key=lambda t: (len(t.split()), counts[t]))
         else:
             name = ms[0].text
         entities.append(Entity(f"E{n}", label, tuple(Mention(m.side, m.start, m.end) for m in ms), name))

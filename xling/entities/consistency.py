@@ -39,6 +39,7 @@ def renderings(doc: Document) -> dict[str, dict[str, list[tuple[tuple[int, int],
     """
     lexicon = default_lexicon()
     sentence_bead = bead_of_sentence(doc.beads())
+    sentence_at = _sentence_finder(doc)
     out: dict[str, dict[str, list]] = {}
     for entity in doc.entities:
         by_bead: dict[int, dict[str, list[Mention]]] = defaultdict(lambda: {"source": [], "target": []})
@@ -50,7 +51,7 @@ def renderings(doc: Document) -> dict[str, dict[str, list[tuple[tuple[int, int],
                 hit = lexicon.arabic(arabic_form(text))
             if hit is not None and hit[1] == DEMONYM:
                 continue
-            b = sentence_bead.get((m.side, _sentence_at(doc, m.side, m.start)))
+            b = sentence_bead.get((m.side, sentence_at(m.side, m.start)))
             if b is not None:
                 by_bead[b][m.side].append(m)
         forms: dict[str, list] = defaultdict(list)
@@ -62,28 +63,62 @@ def renderings(doc: Document) -> dict[str, dict[str, list[tuple[tuple[int, int],
     return out
 
 
-def _sentence_at(doc: Document, side: str, pos: int) -> int | None:
-    sentences = doc.side(side).sentences
-    i = bisect.bisect_right([s.start for s in sentences], pos) - 1
-    return i if i >= 0 and pos < sentences[i].end else None
+def _sentence_finder(doc: Document):
+    """``(side, pos) -> index of the sentence containing pos`` (None outside every sentence), by bisection."""
+    starts = {side: [s.start for s in doc.side(side).sentences] for side in ("source", "target")}
+
+    def sentence_at(side: str, pos: int) -> int | None:
+        sentences = doc.side(side).sentences
+        i = bisect.bisect_right(starts[side], pos) - 1
+        return i if i >= 0 and pos < sentences[i].end else None
+
+    return sentence_at
 
 
 def _pair(doc: Document, source: list[Mention], target: list[Mention]) -> list[tuple[Mention, Mention]]:
+    """Source and target mentions of one entity in one bead, paired: in order when the counts agree, else
+    greedily by sound (best first; among equals the later source, then the later target mention)."""
     if not source or not target:
         return []
     if len(source) == len(target):
         return list(zip(source, target))
-    def sound(s: Mention, t: Mention) -> float:
-        arabic, english = doc.source.text[s.start : s.end], doc.target.text[t.start : t.end]
-        return skeleton_similarity(skeleton(arabic), skeleton(english))
-
-    scored = sorted(((sound(s, t), i, j) for i, s in enumerate(source) for j, t in enumerate(target)), reverse=True)
-    pairs, used_s, used_t = [], set(), set()
-    for _, i, j in scored:
-        if i not in used_s and j not in used_t:
-            used_s.add(i)
-            used_t.add(j)
-            pairs.append((source[i], target[j]))
+    s_texts = [doc.source.text[s.start : s.end] for s in source]
+    t_texts = [doc.target.text[t.start : t.end] for t in target]
+    s_rows: dict[str, list[int]] = defaultdict(list)
+    t_rows: dict[str, list[int]] = defaultdict(list)
+    for i, text in enumerate(s_texts):
+        s_rows[text].append(i)
+    for j, text in enumerate(t_texts):
+        t_rows[text].append(j)
+    # sound depends on the two texts only: score each pair of distinct texts once
+    sound = {(a, b): skeleton_similarity(skeleton(a), skeleton(b)) for a in s_rows for b in t_rows}
+    levels = sorted(set(sound.values()), reverse=True)
+    pairs: list[tuple[Mention, Mention]] = []
+    if len(levels) >= len(target):  # (nearly) all texts distinct: rank every pair
+        scored = sorted(((sound[s_texts[i], t_texts[j]], i, j) for i in range(len(source))
+                         for j in range(len(target))), reverse=True)
+        used_s, used_t = set(), set()
+        for _, i, j in scored:
+            if i not in used_s and j not in used_t:
+                used_s.add(i)
+                used_t.add(j)
+                pairs.append((source[i], target[j]))
+        return pairs
+    # the same greedy, a score at a time: within one score the later source mention takes the latest free
+    # target mention among the texts at that score (free target indexes of a text are always a prefix)
+    free = {b: list(rows) for b, rows in t_rows.items()}
+    taken: set[int] = set()
+    for level in levels:
+        texts_at = {a: [b for b in t_rows if sound[a, b] == level] for a in s_rows}
+        for i in sorted((i for a, bs in texts_at.items() if bs for i in s_rows[a]), reverse=True):
+            if i in taken:
+                continue
+            best = max(((free[b][-1], b) for b in texts_at[s_texts[i]] if free[b]), default=None)
+            if best is not None:
+                j, b = best
+                free[b].pop()
+                taken.add(i)
+                pairs.append((source[i], target[j]))
     return pairs
 
 
@@ -128,8 +163,8 @@ def harmonize_names(
             if form in wanted:
                 chosen, why = wanted[form], "the glossary"
             elif consistent_names:
-                counts = Counter(texts)
-                chosen = max(counts, key=lambda t: (counts[t], -texts.index(t)))
+                counts = Counter(texts)  # in order of first occurrence: ties go to the earliest rendering
+                chosen = max(counts, key=lambda t: counts[t])
                 why = f"the most frequent rendering ({counts[chosen]} of {len(texts)})"
             else:
                 continue
@@ -154,10 +189,11 @@ def entity_mentions_by_bead(doc: Document) -> list[dict[str, dict[str, list[Ment
     """For each bead: entity id -> {"source": mentions, "target": mentions} inside that bead (for QA checks)."""
     beads = doc.beads()
     sentence_bead = bead_of_sentence(beads)
+    sentence_at = _sentence_finder(doc)
     out: list[dict[str, dict[str, list[Mention]]]] = [defaultdict(lambda: {"source": [], "target": []}) for _ in beads]
     for entity in doc.entities:
         for m in entity.mentions:
-            b = sentence_bead.get((m.side, _sentence_at(doc, m.side, m.start)))
+            b = sentence_bead.get((m.side, sentence_at(m.side, m.start)))
             if b is not None:
                 out[b][entity.id][m.side].append(m)
     return out

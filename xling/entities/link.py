@@ -18,6 +18,9 @@ translations and still catches a country that vanished. They are never compared 
 
 from __future__ import annotations
 
+import bisect
+import heapq
+import math
 from collections import defaultdict
 from dataclasses import replace
 
@@ -26,8 +29,8 @@ from xling.entities.cluster import UnionFind, build_entities, propagate_arabic_f
 from xling.entities.recognize import (
     LINK_THRESHOLD,
     Found,
+    SpanSet,
     gazetteer_arabic,
-    overlaps,
     recognize_english,
     recognize_with_model,
     transliteration_candidates,
@@ -38,18 +41,94 @@ from xling.names.phonetics import skeleton, skeleton_similarity
 # -- 3. linking inside beads ----------------------------------------------------------------------------
 
 
+class _Slots:
+    """One English name's Arabic candidates of one score and span length, by position in the bead.
+
+    Slots that overlap a taken Arabic span are dead for good (taken spans only grow); skip pointers with
+    path compression step over them, so every English mention with this name walks past each one at most
+    about once in total.
+    """
+
+    def __init__(self, key: tuple[float, int], rows: list[tuple[int, int, object]], lo: int, width: int) -> None:
+        self.key = key
+        self.rows = rows  # (start, end, a Found or the source sentence index of a transliteration window)
+        self.positions = [(start - lo) / width for start, _, _ in rows]
+        self.left = list(range(len(rows)))
+        self.right = list(range(len(rows)))
+
+    def alive_left(self, j: int) -> int:
+        """The nearest live slot at or before ``j`` (-1 if none)."""
+        root = j
+        while root >= 0 and self.left[root] != root:
+            root = self.left[root]
+        while j != root:
+            self.left[j], j = root, self.left[j]
+        return root
+
+    def alive_right(self, j: int) -> int:
+        """The nearest live slot at or after ``j`` (``len(rows)`` if none)."""
+        n = len(self.rows)
+        root = j
+        while root < n and self.right[root] != root:
+            root = self.right[root]
+        while j != root:
+            self.right[j], j = root, self.right[j]
+        return root
+
+    def kill(self, j: int) -> None:
+        self.left[j], self.right[j] = j - 1, j + 1
+
+
+def _walk(classes: list[_Slots], here: float, used: SpanSet):
+    """One English mention's candidates in the order of the greedy: class by class (best score, then the
+    tighter span), inside a class nearest relative position first, then the earlier Arabic span. Yields
+    ``(distance, slots, index)``; slots overlapping ``used`` are skipped (and killed)."""
+    for cls in classes:
+        n = len(cls.rows)
+        k = bisect.bisect_right(cls.positions, here)
+        left, right = k - 1, k
+        while True:
+            left = cls.alive_left(left) if left >= 0 else -1
+            right = cls.alive_right(right) if right < n else n
+            if left < 0 and right >= n:
+                break
+            d_left = abs(here - cls.positions[left]) if left >= 0 else math.inf
+            d_right = abs(here - cls.positions[right]) if right < n else math.inf
+            j, d = (left, d_left) if left >= 0 and d_left <= d_right else (right, d_right)
+            start, end, _ = cls.rows[j]
+            if used.overlaps((start, end)):
+                cls.kill(j)
+                continue
+            yield d, cls, j
+            if j == left:
+                left -= 1
+            else:
+                right += 1
+
+
 def _link_bead(doc: Document, bead: Bead, english: list[Found], arabic: list[Found]) -> list[tuple[Found, Found]]:
-    """Pairs (English, Arabic) for one bead; new Arabic mentions come from transliteration windows."""
-    src = doc.source
-    candidates: list[tuple[float, float, Found, Found]] = []
-    taken_by_gazetteer = [(a.start, a.end) for a in arabic]
+    """Pairs (English, Arabic) for one bead; new Arabic mentions come from transliteration windows.
 
-    def position(f: Found, side) -> float:
-        spans = [side.sentences[i] for i in (bead.source if f.side == "source" else bead.target)]
-        lo, hi = spans[0].start, spans[-1].end
-        return (f.start - lo) / max(1, hi - lo)
+    Candidate pairs are taken greedily: best score (to 6 places) first; among equals the tighter Arabic
+    span, then the one nearest the same relative position, then the earlier English and the earlier Arabic
+    mention; a pair whose English mention is linked or whose Arabic span overlaps a linked one is skipped.
+    That order is produced lazily (each English mention walks its candidates outwards from its own position;
+    a heap merges the walks), and candidates are found once per distinct English name, not once per
+    mention, so a name repeated thousands of times in one bead costs about linear time.
+    """
+    if not english or not bead.source:
+        return []
+    src, tgt = doc.source, doc.target
+    s_lo, s_hi = src.sentences[bead.source[0]].start, src.sentences[bead.source[-1]].end
+    t_lo, t_hi = tgt.sentences[bead.target[0]].start, tgt.sentences[bead.target[-1]].end
+    taken_by_gazetteer = SpanSet((a.start, a.end) for a in arabic)
+    by_name: dict[tuple, list[_Slots]] = {}
 
-    for e in english:
+    def classes(e: Found) -> list[_Slots]:
+        name = (id(e.entry) if e.entry is not None else None, e.kind, e.text)
+        if name in by_name:
+            return by_name[name]
+        grouped: dict[tuple[float, int], dict[int, tuple[int, int, object]]] = defaultdict(dict)
         for a in arabic:
             if e.entry is not None and a.entry is not None:
                 if all(e.entry is not x for x in (a.entry, *a.alternatives)):
@@ -58,30 +137,54 @@ def _link_bead(doc: Document, bead: Bead, english: list[Found], arabic: list[Fou
             else:
                 score = skeleton_similarity(skeleton(a.text), skeleton(e.text))
             if score >= LINK_THRESHOLD:
-                candidates.append((score, -abs(position(e, doc.target) - position(a, src)), e, a))
-        if e.entry is not None:
-            continue  # the lexicon knows its Arabic forms: a sound-alike (رئيس ~ Russia) is not one of them
-        for s in bead.source:
-            sent = src.sentences[s]
-            for score, start, end in transliteration_candidates(src.text, (sent.start, sent.end), e.text):
-                if score < LINK_THRESHOLD:
-                    break
-                if any(overlaps((start, end), g) for g in taken_by_gazetteer):
-                    continue
-                a = Found("source", start, end, src.text[start:end], e.label, s, NAME, None)
-                candidates.append((score, -abs(position(e, doc.target) - position(a, src)), e, a))
-    # best score first; among equals the tighter Arabic span, then the one at the same relative position
-    candidates.sort(key=lambda c: (-round(c[0], 6), c[3].end - c[3].start, -c[1], c[2].start, c[3].start))
+                grouped[(-round(score, 6), a.end - a.start)].setdefault(a.start, (a.start, a.end, a))
+        if e.entry is None:  # the lexicon knows its Arabic forms: a sound-alike (رئيس ~ Russia) is not one of them
+            for s in bead.source:
+                sent = src.sentences[s]
+                for score, start, end in transliteration_candidates(src.text, (sent.start, sent.end), e.text):
+                    if score < LINK_THRESHOLD:
+                        break
+                    if taken_by_gazetteer.overlaps((start, end)):
+                        continue
+                    grouped[(-round(score, 6), end - start)].setdefault(start, (start, end, s))
+        by_name[name] = [_Slots(key, sorted(rows.values()), s_lo, max(1, s_hi - s_lo))
+                         for key, rows in sorted(grouped.items())]
+        return by_name[name]
+
+    used_a = SpanSet()
+    walks = []
+    heap = []
+    for k, e in enumerate(english):
+        walk = _walk(classes(e), (e.start - t_lo) / max(1, t_hi - t_lo), used_a)
+        walks.append(walk)
+        _push(heap, walk, e, k)
     pairs = []
     used_e: set[int] = set()
-    used_a: list[tuple[int, int]] = []
-    for _, _, e, a in candidates:
-        if id(e) in used_e or any(overlaps((a.start, a.end), u) for u in used_a):
+    while heap:
+        *_, k, cls, j = heapq.heappop(heap)
+        e = english[k]
+        if id(e) in used_e:
             continue
+        start, end, found = cls.rows[j]
+        if used_a.overlaps((start, end)):
+            cls.kill(j)
+            _push(heap, walks[k], e, k)
+            continue
+        if not isinstance(found, Found):
+            found = Found("source", start, end, src.text[start:end], e.label, found, NAME, None)
         used_e.add(id(e))
-        used_a.append((a.start, a.end))
-        pairs.append((e, a))
+        used_a.add((start, end))
+        pairs.append((e, found))
     return pairs
+
+
+def _push(heap: list, walk, e: Found, k: int) -> None:
+    """Put English mention ``k``'s next candidate on the heap, keyed as the greedy orders pairs."""
+    step = next(walk, None)
+    if step is not None:
+        d, cls, j = step
+        heapq.heappush(heap, (*cls.key, d, e.start, k, cls, j))
+
 
 def link_entities(doc: Document, *, ner_model: str | None = None) -> Document:
     """``doc`` with ``entities`` filled: mentions on both sides, one id per real-world entity (E1, E2, ...).
@@ -100,7 +203,8 @@ def link_entities(doc: Document, *, ner_model: str | None = None) -> Document:
         english = recognize_english(doc.target.text, tgt_spans, lexicon)
         model_arabic = []
     arabic = gazetteer_arabic(doc.source.text, src_spans, lexicon)
-    arabic += [m for m in model_arabic if not any(overlaps((m.start, m.end), (a.start, a.end)) for a in arabic)]
+    gazetteer_spans = SpanSet((a.start, a.end) for a in arabic)
+    arabic += [m for m in model_arabic if not gazetteer_spans.overlaps((m.start, m.end))]
     by_sentence: dict[tuple[str, int], list[Found]] = defaultdict(list)
     for f in english + arabic:
         by_sentence[(f.side, f.sentence)].append(f)

@@ -12,9 +12,10 @@ Linking is in :mod:`xling.entities.link`, clustering in :mod:`xling.entities.clu
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from xling.errors import ModelUnavailable
@@ -54,6 +55,40 @@ class Found:
 def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     """Whether two ``[start, end)`` spans share a character."""
     return a[0] < b[1] and b[0] < a[1]
+
+
+class SpanSet:
+    """A growing set of spans that answers "does ``span`` overlap any of them?" (as :func:`overlaps` does)
+    in logarithmic time: non-empty spans are kept merged into sorted disjoint runs. An empty span (which
+    :func:`overlaps` treats as a point) switches it to scanning every span, which is always exact."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        self._spans: list[tuple[int, int]] = []
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        self._exact_scan = False
+        for span in spans:
+            self.add(span)
+
+    def add(self, span: tuple[int, int]) -> None:
+        a, b = span
+        self._spans.append((a, b))
+        if a >= b:
+            self._exact_scan = True
+            return
+        lo = bisect.bisect_right(self._ends, a)  # runs that end after a ...
+        hi = bisect.bisect_left(self._starts, b, lo)  # ... and start before b overlap [a, b)
+        if lo < hi:
+            a, b = min(a, self._starts[lo]), max(b, self._ends[hi - 1])
+        self._starts[lo:hi] = [a]
+        self._ends[lo:hi] = [b]
+
+    def overlaps(self, span: tuple[int, int]) -> bool:
+        a, b = span
+        if a >= b or self._exact_scan:
+            return any(overlaps(span, s) for s in self._spans)
+        i = bisect.bisect_right(self._ends, a)
+        return i < len(self._starts) and self._starts[i] < b
 
 
 # -- 1. English recognition ----------------------------------------------------------------------------
@@ -184,9 +219,9 @@ def _skip_token(text: str, s_start: int, tokens, i: int, lowercase_words: set[st
     low = tok.casefold()
     if tok == "I" or low in calendar:
         return True
-    before = text[s_start : tokens[i][0]]
-    clause_initial = re.fullmatch(r"[\s\"'\u201c\u2018(\[\-\u2014\u2013]*", before) is not None or re.search(
-        r"[:;]\s*[\"'\u201c\u2018]?\s*$|[\"\u201c]\s*$", before
+    begin = tokens[i][0]
+    clause_initial = _OPENING.fullmatch(text, s_start, begin) is not None or _CLAUSE_END.search(
+        text, _tail_start(text, s_start, begin), begin
     ) is not None
     if not clause_initial:
         return False
@@ -201,22 +236,42 @@ def _skip_token(text: str, s_start: int, tokens, i: int, lowercase_words: set[st
     return lone and len(low) > 4 and low.endswith(("ing", "ed", "ly"))
 
 
+#: What may come before a clause-initial word: nothing but spaces, quotes, brackets and dashes ...
+_OPENING = re.compile(r"[\s\"'\u201c\u2018(\[\-\u2014\u2013]*")
+#: ... or a colon or semicolon (then perhaps a quote), or an opening double quote.
+_CLAUSE_END = re.compile(r"[:;]\s*[\"'\u201c\u2018]?\s*$|[\"\u201c]\s*$")
+
+
+def _tail_start(text: str, start: int, end: int) -> int:
+    """Where the last two non-space characters of ``text[start:end]`` begin: a match of :data:`_CLAUSE_END`
+    holds at most two, so searching from here finds what searching from the sentence start would, without
+    rescanning the sentence for every word (\\s and str.isspace agree)."""
+    k = end
+    for _ in range(2):
+        while k > start and text[k - 1].isspace():
+            k -= 1
+        if k > start:
+            k -= 1
+    return k
+
+
 def lexicon_free(token: str) -> bool:
     """True unless the token is a known name (a sentence-initial "Turkey" stays a name though "turkey" occurs)."""
     return default_lexicon().english(token) is None
 
 
-def _title_length(toks) -> int:
-    """How many leading tokens form a title: "President", "Foreign Minister", "Deputy Prime Minister"."""
+def _title_length(toks, at: int = 0) -> int:
+    """How many tokens from ``toks[at]`` on form a title: "President", "Foreign Minister", "Deputy Prime Minister"."""
+    size = len(toks) - at
     n = 0
-    while n < len(toks) and toks[n][2].casefold().rstrip(".") in _TITLE_MODIFIERS:
+    while n < size and toks[at + n][2].casefold().rstrip(".") in _TITLE_MODIFIERS:
         n += 1
-    if n >= len(toks) or toks[n][2].casefold().rstrip(".") not in _TITLES:
+    if n >= size or toks[at + n][2].casefold().rstrip(".") not in _TITLES:
         return 0
     n += 1
-    while n + 1 < len(toks) and toks[n][2] == "of":  # Secretary of State, Minister of the Interior
-        k = n + 1 + (toks[n + 1][2] == "the")
-        if k < len(toks) and toks[k][2].casefold() in _TITLE_OBJECTS:
+    while n + 1 < size and toks[at + n][2] == "of":  # Secretary of State, Minister of the Interior
+        k = n + 1 + (toks[at + n + 1][2] == "the")
+        if k < size and toks[at + k][2].casefold() in _TITLE_OBJECTS:
             n = k + 1
         else:
             break
@@ -227,32 +282,34 @@ def _split_span(text: str, toks, next_tok: str, prev_tok: str, sentence: int, le
     """One capitalized run -> mentions: leading demonyms split off, titles dropped, the rest typed."""
     out: list[Found] = []
     titled = False
-    while toks:
-        hit = lexicon.english(toks[0][2])
-        title = _title_length(toks)
-        if hit is not None and hit[1] == DEMONYM and len(toks) > 1 and _longest_entry(toks, lexicon)[0] < 2:
-            out.append(_found(text, toks[0][0], toks[0][1], "LOC", sentence, DEMONYM, hit[0]))
-            toks = toks[1:]
-        elif title and title < len(toks):
+    at = 0  # toks[at:] is what is left of the run (an index, not a slice: a long run is not copied per step)
+    while at < len(toks):
+        hit = lexicon.english(toks[at][2])
+        title = _title_length(toks, at)
+        if hit is not None and hit[1] == DEMONYM and len(toks) - at > 1 and _longest_entry(toks, lexicon, at)[0] < 2:
+            out.append(_found(text, toks[at][0], toks[at][1], "LOC", sentence, DEMONYM, hit[0]))
+            at += 1
+        elif title and title < len(toks) - at:
             titled = True
-            toks = toks[title:]
+            at += title
         elif title:
             return out
         else:
             break
-    while toks:  # a gazetteer name at the start of the run ("Moscow Mayor Sergei Sobyanin")
-        n, hit = _longest_entry(toks, lexicon)
-        if hit is None or n == len(toks):
+    while at < len(toks):  # a gazetteer name at the start of the run ("Moscow Mayor Sergei Sobyanin")
+        n, hit = _longest_entry(toks, lexicon, at)
+        if hit is None or n == len(toks) - at:
             break
-        out.append(_found(text, toks[0][0], toks[n - 1][1], hit[0].label if hit[1] == NAME else "LOC",
+        out.append(_found(text, toks[at][0], toks[at + n - 1][1], hit[0].label if hit[1] == NAME else "LOC",
                           sentence, hit[1], hit[0]))
-        toks = toks[n:]
-        title = _title_length(toks)
+        at += n
+        title = _title_length(toks, at)
         if title:
             titled = True
-            toks = toks[title:]
-    if not toks:
+            at += title
+    if at >= len(toks):
         return out
+    toks = toks[at:]
     start, end = toks[0][0], toks[-1][1]
     name, end = _strip_possessive(text[start:end], end)
     hit = lexicon.english(name)
@@ -278,9 +335,9 @@ def _split_span(text: str, toks, next_tok: str, prev_tok: str, sentence: int, le
     return out
 
 
-def _longest_entry(toks, lexicon: Lexicon) -> tuple[int, tuple[LexEntry, str] | None]:
-    for n in range(min(len(toks), lexicon.max_english_words), 0, -1):
-        hit = lexicon.english(" ".join(t[2] for t in toks[:n]))
+def _longest_entry(toks, lexicon: Lexicon, at: int = 0) -> tuple[int, tuple[LexEntry, str] | None]:
+    for n in range(min(len(toks) - at, lexicon.max_english_words), 0, -1):
+        hit = lexicon.english(" ".join(t[2] for t in toks[at : at + n]))
         if hit is not None:
             return n, hit
     return 0, None
@@ -434,6 +491,6 @@ def transliteration_candidates(
 
 
 __all__ = [
-    "LABELS", "LINK_THRESHOLD", "PARTIAL_WEIGHT", "MIN_SKELETON", "Found", "overlaps", "recognize_english",
+    "LABELS", "LINK_THRESHOLD", "PARTIAL_WEIGHT", "MIN_SKELETON", "Found", "overlaps", "SpanSet", "recognize_english",
     "lexicon_free", "recognize_with_model", "gazetteer_arabic", "transliteration_candidates",
 ]
