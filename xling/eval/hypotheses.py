@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from xling.document import Settings, Span
 from xling.errors import InputError
 from xling.mt.base import Backend
-from xling.mt.engine import Engine, EnginePool, engine_for, engine_for_language, join_hypotheses, routes_by_language
+from xling.mt.engine import Engine, EnginePool, engine_for_language, join_hypotheses
 
 if TYPE_CHECKING:
     from xling.document import Document
@@ -45,10 +45,8 @@ def translate_segments(
         raise InputError("beam size must be at least 1")
     engine_options = dict(backend=backend, device=device, compute_type=compute_type, beam_size=beam_size,
                           max_sentence_tokens=max_sentence_tokens)
-    if routes_by_language(model):  # the model of the test set's language pair (opus-mt-fr-en for -l fr-en)
-        engine = engine_for_language(model, source_lang, target_lang, **engine_options)
-    else:
-        engine = engine_for(model, **engine_options)  # type: ignore[arg-type]
+    # a routed model is the test set's language pair's (opus-mt-fr-en for -l fr-en)
+    engine = engine_for_language(model, source_lang, target_lang, **engine_options)
     pieces: list[list[Span]] = []
     for text in sources:
         if not text.strip():

@@ -113,18 +113,9 @@ class Engine:
             raise TypeError("an Engine needs a model; NO_MODEL means working without an engine")
         if model is not None and not isinstance(model, (str, os.PathLike, Backend)):
             raise TypeError(f"model must be a hub id, a directory, a Backend or None, not {type(model).__name__}")
-        base = options or DecodeOptions()
-        changes = {}
-        if beam_size is not None:
-            changes["beam_size"] = beam_size
-        if batch_tokens is not None:
-            changes["batch_tokens"] = batch_tokens
-        self._options = base.replace(**changes) if changes else base
-        if self._options.beam_size < 1:
-            raise ValueError("beam_size must be at least 1")
-        if max_sentence_tokens < 8:
-            raise ValueError("max_sentence_tokens must be at least 8")
-        self.max_sentence_tokens = max_sentence_tokens
+        self._options = DecodeOptions()
+        self.max_sentence_tokens = DEFAULT_MAX_SENTENCE_TOKENS
+        self._set_options(beam_size, max_sentence_tokens, batch_tokens, options)
         self.cache = resolve_cache(cache)
         if isinstance(model, Backend):
             self._backend: Backend | None = model
@@ -275,18 +266,29 @@ class Engine:
     ) -> Engine:
         """A copy on the same model (sharing the loaded backend) with other options; None keeps a value."""
         other = copy.copy(self)
-        base = options or self._options
-        changes = {k: v for k, v in (("beam_size", beam_size), ("batch_tokens", batch_tokens)) if v is not None}
-        other._options = base.replace(**changes) if changes else base
-        if other._options.beam_size < 1:
-            raise ValueError("beam_size must be at least 1")
-        if max_sentence_tokens is not None:
-            if max_sentence_tokens < 8:
-                raise ValueError("max_sentence_tokens must be at least 8")
-            other.max_sentence_tokens = max_sentence_tokens
+        other._set_options(beam_size, max_sentence_tokens, batch_tokens, options)
         if cache is not None:
             other.cache = resolve_cache(cache)
         return other
+
+    def _set_options(
+        self,
+        beam_size: int | None,
+        max_sentence_tokens: int | None,
+        batch_tokens: int | None,
+        options: DecodeOptions | None,
+    ) -> None:
+        """Apply options on top of ``options`` (or the current ones); None keeps a value."""
+        base = options or self._options
+        changes = {k: v for k, v in (("beam_size", beam_size), ("batch_tokens", batch_tokens)) if v is not None}
+        decode = base.replace(**changes) if changes else base
+        if decode.beam_size < 1:
+            raise ValueError("beam_size must be at least 1")
+        if max_sentence_tokens is not None and max_sentence_tokens < 8:
+            raise ValueError("max_sentence_tokens must be at least 8")
+        self._options = decode
+        if max_sentence_tokens is not None:
+            self.max_sentence_tokens = max_sentence_tokens
 
     def __repr__(self) -> str:
         return f"Engine(model={self.model_name!r}, backend={self.backend_name!r}, beam_size={self._options.beam_size})"

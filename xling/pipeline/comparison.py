@@ -26,9 +26,7 @@ from xling.mt.engine import (
     Engine,
     EnginePool,
     NoModel,
-    engine_for,
     engine_for_language,
-    routes_by_language,
 )
 from xling.text.reading import check_language, check_text
 
@@ -88,10 +86,7 @@ def compare(
         engine_options = dict(backend=backend, device=device, compute_type=compute_type, beam_size=beam_size,
                               cache=cache)
         try:
-            if routes_by_language(model):
-                engine = engine_for_language(model, source_lang, target_lang, **engine_options)
-            else:
-                engine = engine_for(model, **engine_options)  # type: ignore[arg-type]
+            engine = engine_for_language(model, source_lang, target_lang, **engine_options)
             if (engine.target_lang or "en") != target_lang:
                 raise ModelUnavailable(f"the model translates into '{engine.target_lang}', not into the "
                                        f"target text's language '{target_lang}'")

@@ -212,8 +212,7 @@ def choose_engine(
         src = engine.source_lang or "ar"
     else:
         src = source_lang
-        engine = (engine_for_language(model, src, **engine_options) if routed
-                  else engine_for(model, **engine_options))  # type: ignore[arg-type]
+        engine = engine_for_language(model, src, **engine_options)
     if check_input_language:
         check_language(text, src)
     return engine, src, extra
