@@ -49,3 +49,15 @@ def legacy_model_dir() -> Path:
     from support.models import cached_model
 
     return cached_model("tiny-legacy", REPO_ROOT / ".test-models")
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory, tiny_model_dir) -> Path:
+    """A models folder as ``--models-dir`` takes it: tiny ar->en, fr->en and ru->en models in the hub's layout."""
+    from support.models import cached_model
+
+    root = tmp_path_factory.mktemp("models")
+    (root / "opus-mt-ar-en").symlink_to(tiny_model_dir)
+    (root / "opus-mt-fr-en").symlink_to(cached_model("tiny-fr-en", REPO_ROOT / ".test-models"))
+    (root / "opus-mt-ru-en").symlink_to(cached_model("tiny-ru-en", REPO_ROOT / ".test-models"))
+    return root

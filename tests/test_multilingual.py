@@ -25,17 +25,6 @@ def _paragraph(lang: str, index: int = 0) -> str:
     return [p for p in (TEXT / f"{lang}.txt").read_text(encoding="utf-8").split("\n\n") if p.strip()][index]
 
 
-@pytest.fixture(scope="module")
-def models_dir(tmp_path_factory, tiny_model_dir) -> Path:
-    from support.models import cached_model
-
-    root = tmp_path_factory.mktemp("models")
-    (root / "opus-mt-ar-en").symlink_to(tiny_model_dir)
-    (root / "opus-mt-fr-en").symlink_to(cached_model("tiny-fr-en", REPO_ROOT / ".test-models"))
-    (root / "opus-mt-ru-en").symlink_to(cached_model("tiny-ru-en", REPO_ROOT / ".test-models"))
-    return root
-
-
 @pytest.mark.parametrize("lang, text", [("fr", _paragraph("fr")), ("ru", _paragraph("ru")), ("ar", ARABIC)])
 def test_detected_language_routes_to_its_model(models_dir, lang, text):
     pool = EnginePool(models_dir=models_dir, options=SHORT, cache=False)

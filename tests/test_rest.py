@@ -105,7 +105,7 @@ def test_compare_returns_the_json_document(http):
         ('{"text": "\\ud800 \\u0628\\u0628"}', "lone surrogate"),
         (json.dumps({"text": "ب" * (ui.MAX_CHARS + 1)}), "over the limit of 100,000"),
         ('{"text": "This is English, not Arabic at all."}', "does not look like 'ar'"),
-        (json.dumps({"text": SHORT, "beam_size": 9}), "beam size must be between 1 and 8"),
+        (json.dumps({"text": SHORT, "beam_size": 9}), "beam size must be a whole number from 1 to 8"),
         (json.dumps({"text": SHORT, "beam_size": "4"}), "beam_size"),
         (json.dumps({"text": SHORT, "source": "fr"}), "fr is not supported"),
         ('{"q": "x"}', "text: Field required"),

@@ -100,7 +100,7 @@ def test_bad_input_gets_a_clear_message(client, text, message):
 
 @pytest.mark.parametrize("beam", [0, 9, 100])
 def test_beam_size_is_bounded(client, beam):
-    with pytest.raises(AppError, match="beam size must be between 1 and 8"):
+    with pytest.raises(AppError, match="beam size must be a whole number from 1 to 8"):
         client.predict(ARABIC, beam, api_name="/translate")
 
 

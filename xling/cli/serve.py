@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import os
 import socket
 
 from xling.cli.translate import add_model_arguments
@@ -18,6 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--auth", metavar="USER:PASSWORD",
                         help="ask for this login before showing the page and answering the REST API (HTTP Basic there)")
     add_model_arguments(parser)
+    parser.add_argument("--max-models", type=int, default=None,
+                        help="without --model: how many language models stay loaded at once, the least recently "
+                             "used released first (default $XLING_MAX_MODELS, else 4; about 300 MB each)")
 
 
 def check_port(host: str, port: int) -> None:
@@ -50,7 +54,15 @@ def run(args: argparse.Namespace) -> int:
         auth = ui.parse_auth(args.auth)
     except ValueError as err:
         raise InputError(str(err)) from None
-    demo = ui.build_demo(args.model, backend=args.backend, device=args.device, compute_type=args.compute_type,
-                         source_lang=args.source_lang, beam_size=args.beam_size or DEFAULT_BEAM_SIZE)
+    from xling.mt.engine import DEFAULT_MAX_MODELS
+
+    max_models = args.max_models or int(os.environ.get("XLING_MAX_MODELS") or DEFAULT_MAX_MODELS)
+    if max_models < 1:
+        raise InputError(f"--max-models must be at least 1, not {max_models}")
+    if args.beam_size is not None and not 1 <= args.beam_size <= ui.MAX_BEAM:
+        raise InputError(f"--beam-size must be from 1 to {ui.MAX_BEAM}, not {args.beam_size}")
+    demo = ui.build_demo(args.model, models_dir=args.models_dir, max_models=max_models, backend=args.backend,
+                         device=args.device, compute_type=args.compute_type, source_lang=args.source_lang,
+                         beam_size=args.beam_size or DEFAULT_BEAM_SIZE)
     ui.launch(demo, host=args.host, port=args.port, auth=auth)
     return 0

@@ -35,13 +35,19 @@ class _Unit:
         return join_hypotheses(self.hypotheses)
 
 
+#: The largest paragraph group of a streamed translation: big enough to batch well, small enough that a
+#: stopped request (Stop, a client gone) ends within one group's time.
+MAX_PARAGRAPH_GROUP = 8
+
+
 def _paragraph_groups(n_paragraphs: int) -> list[list[int]]:
-    """Paragraph groups of growing size (1, 2, 4, ...): the first paragraph shows up fast, later groups batch well."""
+    """Paragraph groups of growing size (1, 2, 4, 8, 8, ...): the first paragraph shows up fast, later groups
+    batch well."""
     groups, start, size = [], 0, 1
     while start < n_paragraphs:
         groups.append(list(range(start, min(n_paragraphs, start + size))))
         start += size
-        size *= 2
+        size = min(2 * size, MAX_PARAGRAPH_GROUP)
     return groups
 
 

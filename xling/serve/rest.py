@@ -36,9 +36,9 @@ import inspect
 import json
 import logging
 import re
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
@@ -58,17 +58,25 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from xling.errors import InputError, ModelUnavailable
 from xling.serve import ui
+from xling.serve.models import (
+    Cancelled,
+    ServedModels,
+    cancellation,
+    check_beam,
+    log_user_error,
+    raise_if_cancelled,
+)
 from xling.text.reading import check_language, check_text
-from xling.text.scripts import ARABIC_RANGES
 from xling.version import __version__
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
-#: Model requests run at once per endpoint (the backend's lock makes it one model call at a time anyway).
-CONCURRENCY = {"translate": 1, "compare": 1, "detect": 2}
+#: Model requests run at once per endpoint: translations share model calls (the engine's micro-batcher),
+#: comparisons mostly align (CPU-bound Python).
+CONCURRENCY = {"translate": 8, "compare": 2, "detect": 2}
 #: Requests in flight (running or waiting) per endpoint before new ones get 503 + Retry-After.
-MAX_IN_FLIGHT = ui.QUEUE_SIZE
+MAX_IN_FLIGHT = 32
 #: Seconds a client is told to wait when an endpoint is full.
 RETRY_AFTER_S = 5
 #: Largest body of a Gradio upload (``launch(max_file_size=...)`` and the guard's Content-Length check).
@@ -81,8 +89,12 @@ _BODY_SLACK = 64 * 1024
 #: Paths that need the login when the server has one (``/healthz`` does not).
 PROTECTED = ("/translate", "/detect", "/languages", "/openapi.json", "/docs")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-_ARABIC = re.compile(f"[{ARABIC_RANGES}]")
-_NAMES = {"ar": "Arabic", "en": "English"}
+#: A text node worth translating has a letter in it.
+_LETTER = re.compile(r"[^\W\d_]")
+#: The status logged for a request whose client went away (nginx's 499: no response reaches anyone).
+CLIENT_GONE = 499
+#: How often a running request checks that its client is still there.
+DISCONNECT_POLL_S = 0.25
 
 
 # -- the service: what the page serves, its limits and its gates --------------------------------------------
@@ -105,25 +117,53 @@ class Gate:
     in_flight: int = 0
     _limiter: anyio.CapacityLimiter | None = field(default=None, repr=False)
 
-    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+    async def run(self, fn: Callable[..., Any], *args: Any, request: Request | None = None) -> Any:
+        """``fn(*args)`` in the thread pool; when ``request``'s client disconnects, the work is told to stop
+        (:func:`~xling.serve.models.raise_if_cancelled` raises in it at its next check)."""
         # Counted on the event loop (one thread): no lock needed.
         if self.in_flight >= self.max_in_flight:
             raise ServerBusy(self.name, self.max_in_flight)
         if self._limiter is None:  # created in the server's event loop
             self._limiter = anyio.CapacityLimiter(self.concurrency)
+        gone = threading.Event()
+
+        def job() -> Any:
+            with cancellation(gone):
+                raise_if_cancelled()  # the client may have left while the request waited for its turn
+                return fn(*args)
+
         self.in_flight += 1
+        failure: BaseException | None = None
         try:
-            return await anyio.to_thread.run_sync(partial(fn, *args), limiter=self._limiter)
+            async with anyio.create_task_group() as tasks:
+                if request is not None:
+                    tasks.start_soon(_watch_client, request, gone)
+                try:
+                    result = await anyio.to_thread.run_sync(job, limiter=self._limiter)
+                except Exception as err:  # raised as itself below, not wrapped in an ExceptionGroup
+                    failure = err
+                finally:
+                    tasks.cancel_scope.cancel()
         finally:
             self.in_flight -= 1
+        if failure is not None:
+            raise failure
+        return result
+
+
+async def _watch_client(request: Request, gone: threading.Event) -> None:
+    while not gone.is_set():
+        if await request.is_disconnected():
+            gone.set()
+            return
+        await anyio.sleep(DISCONNECT_POLL_S)
 
 
 @dataclass
 class Service:
-    """The page's model and settings, as the REST routes use them."""
+    """The server's models and settings, as the REST routes use them."""
 
-    page: ui.PageModel
-    source_lang: str | None = None
+    served: ServedModels
     max_chars: int = ui.MAX_CHARS
     beam_size: int = 4
     gates: dict[str, Gate] = field(default_factory=dict)
@@ -139,64 +179,43 @@ class Service:
         return 2 * _BYTES_PER_CHAR * self.max_chars + _BODY_SLACK
 
     @property
-    def model_loaded(self) -> bool:
-        return self.page.error is None and self.page.engine.loaded
-
-    @property
-    def source_code(self) -> str:
-        """The language this server translates from, without loading the model for it."""
-        if self.source_lang and self.source_lang != "auto":
-            return self.source_lang
-        if self.model_loaded:
-            return self.page.engine.source_lang or "ar"
-        return "ar"
-
-    @property
     def target_code(self) -> str:
-        return (self.page.engine.target_lang if self.model_loaded else None) or "en"
+        return self.served.target_lang
 
     # -- the model work (in the thread pool) --------------------------------------------------------------
     def check(self, text: object, name: str) -> str:
         return check_text(text, name=name, max_chars=self.max_chars)  # type: ignore[arg-type]
 
-    def beam(self, beam_size: int | None) -> int:
-        beam = self.beam_size if beam_size is None else beam_size
-        if not 1 <= beam <= ui.MAX_BEAM:
-            raise InputError(f"beam size must be between 1 and {ui.MAX_BEAM}, not {beam}")
-        return beam
+    def beam(self, beam_size: object) -> int:
+        return check_beam(beam_size, maximum=ui.MAX_BEAM, default=self.beam_size)
 
-    def source(self, source: str | None) -> str | None:
-        """``auto`` or the server's source language -> what the pipeline takes; anything else is refused."""
-        if source in (None, "", "auto"):
-            return self.source_lang
-        if source != self.source_code:
-            raise InputError(f"{source} is not supported: this server translates {self.source_code} "
-                             f"into {self.target_code}")
-        return source
-
-    def translate(self, texts: list[str], source: str | None, beam_size: int | None,
+    def translate(self, texts: list[str], source: str | None, beam_size: object,
                   check_input_language: bool = True) -> list[Any]:
         import xling
 
-        self.page.require()
-        return xling.translate(texts, model=self.page.engine, beam_size=self.beam(beam_size),
-                               source_lang=self.source(source), check_input_language=check_input_language)
+        beam = self.beam(beam_size)
+        source_lang = self.served.source(source)
+        model = self.served.translate_model()
+        if len(texts) == 1:  # one article: paragraph groups, so a cancelled request stops between them
+            return [xling.translate(texts[0], model=model, beam_size=beam, source_lang=source_lang,
+                                    check_input_language=check_input_language, on_paragraph=raise_if_cancelled)]
+        raise_if_cancelled()
+        return xling.translate(texts, model=model, beam_size=beam, source_lang=source_lang,
+                               check_input_language=check_input_language)
 
     def translate_one(self, text: str, source: str, beam_size: int | None) -> dict[str, Any]:
         self.check(text, "text")
         self.beam(beam_size)
-        self.source(source)
+        self.served.source(source)
         return self.translate([text], source, beam_size)[0].to_dict()
 
-    def compare(self, source_text: str, target_text: str, use_model: bool) -> dict[str, Any]:
-        import xling
-
+    def compare(self, source_text: str, target_text: str, use_model: bool, source_lang: str = "auto",
+                target_lang: str = "auto") -> dict[str, Any]:
         self.check(source_text, "source_text")
         self.check(target_text, "target_text")
-        model = self.page.engine if use_model and self.page.error is None else xling.NO_MODEL
-        # As on the page: the two texts are Arabic and English, no guessing on short or markup-heavy text.
-        return xling.compare(source_text, target_text, model=model, source_lang=self.source_lang or "ar",
-                             target_lang="en").to_dict()
+        raise_if_cancelled()
+        return self.served.compare(source_text, target_text, use_model=use_model, source_lang=source_lang or "auto",
+                                   target_lang=target_lang or "auto").to_dict()
 
     def translate_lt(self, items: list[str], source: str, fmt: str) -> list[str]:
         """LibreTranslate's translation: the English text of each item (HTML: its text nodes translated)."""
@@ -205,18 +224,33 @@ class Service:
         out = []
         for n, item in enumerate(items):
             parts = _html_parts(item)
-            todo = [i for i, (kind, _, text) in enumerate(parts) if kind == "text" and _ARABIC.search(text)]
+            todo = [i for i, (kind, _, text) in enumerate(parts) if kind == "text" and _LETTER.search(text)]
             if todo:
-                # Text nodes are short: their language is checked together, once for the item.
-                check_language(" ".join(parts[i][2] for i in todo), self.source_code,
-                               name="q" if len(items) == 1 else f"q[{n}]")
-                docs = self.translate([parts[i][2].strip() for i in todo], source, None, check_input_language=False)
+                # Text nodes are short: their language is told (or checked) once for the whole item.
+                joined = " ".join(parts[i][2] for i in todo)
+                name = "q" if len(items) == 1 else f"q[{n}]"
+                lang = self.served.source(source)
+                if lang == "auto":
+                    lang = self._detect_item(joined, name)
+                else:
+                    check_language(joined, lang, name=name)
+                docs = self.translate([parts[i][2].strip() for i in todo], lang, None, check_input_language=False)
                 for i, doc in zip(todo, docs):
                     text = parts[i][2]
                     lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()):]
                     parts[i] = ("text", html.escape(lead + doc.target.text + trail, quote=False), "")
             out.append("".join(raw for _, raw, _ in parts))
         return out
+
+    def _detect_item(self, text: str, name: str) -> str:
+        if not self.served.routed:
+            lang = self.served.forced_source
+            check_language(text, lang, name=name)
+            return lang
+        lang, _, _ = detect(text)
+        if lang == "und":
+            raise InputError(f"cannot tell which language {name} is in; name it with source")
+        return lang
 
 
 def detect(text: str) -> tuple[str, float, tuple[tuple[str, float], ...]]:
@@ -253,9 +287,9 @@ def _html_parts(markup: str) -> list[tuple[str, str, str]]:
     return parts
 
 
-def attach(demo: Any, page: ui.PageModel, *, source_lang: str | None, max_chars: int, beam_size: int) -> Service:
+def attach(demo: Any, served: ServedModels, *, max_chars: int, beam_size: int) -> Service:
     """Record on ``demo`` what its REST API serves (``ui.build_demo`` calls this)."""
-    demo.xling_service = Service(page, source_lang=source_lang, max_chars=max_chars, beam_size=beam_size)
+    demo.xling_service = Service(served, max_chars=max_chars, beam_size=beam_size)
     return demo.xling_service
 
 
@@ -266,10 +300,11 @@ class ErrorBody(BaseModel):
 
 
 class TranslateRequest(BaseModel):
-    text: str = Field(description=f"The Arabic article, verbatim (paragraphs separated by blank lines); at most "
+    text: str = Field(description=f"The article, verbatim (paragraphs separated by blank lines); at most "
                                   f"{ui.MAX_CHARS:,} characters.")
-    source: str = Field("auto", description="Language of the text: 'auto' (the model's source language; the "
-                                            "text is checked to be in it) or 'ar'.")
+    source: str = Field("auto", description="Language of the text, ISO 639-1 ('fr', 'ru', 'ar', ...; GET "
+                                            "/api/v1/languages lists them), or 'auto': detected and routed to "
+                                            "its model (with one model forced at launch: that model's language).")
     beam_size: int | None = Field(None, strict=True, description=f"Beam size 1-{ui.MAX_BEAM} (1 = greedy, "
                                   "fastest); default: the server's (4).",
                                   json_schema_extra={"minimum": 1, "maximum": ui.MAX_BEAM})
@@ -277,11 +312,13 @@ class TranslateRequest(BaseModel):
 
 
 class CompareRequest(BaseModel):
-    source_text: str = Field(description="The Arabic article, verbatim.")
-    target_text: str = Field(description="Its English version, verbatim.")
-    use_model: bool = Field(True, description="Machine-translate the Arabic sentences to align them (more "
-                                              "accurate, slower); false, or no model loaded: align on lengths "
-                                              "and anchors (numbers, names) alone.")
+    source_text: str = Field(description="The article, verbatim.")
+    target_text: str = Field(description="Another version of it (a translation, in any language), verbatim.")
+    source_lang: str = Field("auto", description="Language of source_text (ISO 639-1), or 'auto' (detected).")
+    target_lang: str = Field("auto", description="Language of target_text (ISO 639-1), or 'auto' (detected).")
+    use_model: bool = Field(True, description="Machine-translate the source sentences to align them (more "
+                                              "accurate, slower); false, or no model for the pair: align on "
+                                              "lengths and anchors (numbers, names) alone.")
 
 
 class Language(BaseModel):
@@ -291,16 +328,18 @@ class Language(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok", "degraded"] = Field(description="'ok', or 'degraded' when the model could not be "
-                                                          "loaded (compare still works, translate answers 503).")
-    model: str = Field(description="The model as configured (hub id or directory).")
-    model_loaded: bool = Field(description="Whether the model is loaded in memory.")
-    model_error: str | None = Field(None, description="Why the model could not be loaded, if it could not.")
+    status: Literal["ok", "degraded"] = Field(description="'ok', or 'degraded' when the forced model could not "
+                                                          "be loaded (compare still works, translate answers 503).")
+    model: str = Field(description="The model as configured (hub id or directory), or 'routed by language'.")
+    routed: bool = Field(description="Whether each language goes to its own opus-mt model.")
+    model_loaded: bool = Field(description="Whether a model is loaded in memory.")
+    models_loaded: list[str] = Field(description="The models in memory now.")
+    model_error: str | None = Field(None, description="Why the forced model could not be loaded, if it could not.")
 
 
 class LTTranslateRequest(BaseModel):
     q: str | list[str] = Field(description="The text to translate, or a list of texts (the answer is then a list).")
-    source: str = Field("auto", description="'auto' (detect; the answer says what was found) or 'ar'.")
+    source: str = Field("auto", description="'auto' (detect; the answer says what was found) or an ISO 639-1 code.")
     target: str = Field("en", description="'en'.")
     format: Literal["text", "html"] = Field("text", description="'text', or 'html' (only text nodes are "
                                                                 "translated, the markup is kept).")
@@ -375,10 +414,16 @@ class XlingRoute(APIRoute):
             except HTTPException as err:  # e.g. a body FastAPI could not read
                 return error(err.status_code, str(err.detail), dict(err.headers or {}))
             except ServerBusy as err:
+                log_user_error(err, request.url.path)
                 return error(503, str(err), {"Retry-After": str(RETRY_AFTER_S)})
             except ModelUnavailable as err:
+                log_user_error(err, request.url.path)
                 return error(503, str(err))
+            except Cancelled as err:  # nobody is listening any more; the status is for the log
+                log_user_error(err, request.url.path)
+                return error(CLIENT_GONE, str(err))
             except ValueError as err:  # InputError and the library's own argument checks
+                log_user_error(err, request.url.path)
                 return error(400, str(err))
             except Exception:
                 log.exception("xling REST %s %s failed", request.method, request.url.path)
@@ -439,18 +484,20 @@ def build_router(service: Service) -> APIRouter:
     gates = service.gates
 
     @router.post(f"{PREFIX}/translate", tags=["xling"], responses=_ERRORS,
-                 summary="Translate an Arabic article", response_description="The xling JSON document "
+                 summary="Translate a news article into English", response_description="The xling JSON document "
                  "(source, target, paragraphs, sentences, alignment, entities, issues, settings).")
-    async def translate(body: TranslateRequest) -> dict[str, Any]:
+    async def translate(body: TranslateRequest, request: Request) -> dict[str, Any]:
         """Translate ``text`` paragraph by paragraph; the answer is the document the page's Translate makes."""
-        return await gates["translate"].run(service.translate_one, body.text, body.source, body.beam_size)
+        return await gates["translate"].run(service.translate_one, body.text, body.source, body.beam_size,
+                                            request=request)
 
     @router.post(f"{PREFIX}/compare", tags=["xling"], responses=_ERRORS,
-                 summary="Align an Arabic article with its English version and check it",
+                 summary="Align an article with another version of it (any two languages) and check it",
                  response_description="The xling JSON document (mode 'compare').")
-    async def compare(body: CompareRequest) -> dict[str, Any]:
+    async def compare(body: CompareRequest, request: Request) -> dict[str, Any]:
         """Sentences aligned, names linked, sentences without a counterpart and other issues listed."""
-        return await gates["compare"].run(service.compare, body.source_text, body.target_text, body.use_model)
+        return await gates["compare"].run(service.compare, body.source_text, body.target_text, body.use_model,
+                                          body.source_lang, body.target_lang, request=request)
 
     @router.get(f"{PREFIX}/languages", tags=["xling"], responses={401: _ERRORS[401]},
                 summary="The language pairs this server translates")
@@ -459,9 +506,11 @@ def build_router(service: Service) -> APIRouter:
 
     @router.get("/healthz", tags=["xling"], summary="Liveness and model state (no login needed)")
     async def healthz() -> Health:
-        error_text = service.page.error
-        return Health(status="degraded" if error_text else "ok", model=service.page.name,
-                      model_loaded=service.model_loaded, model_error=error_text)
+        served = service.served
+        error_text = None if served.routed else served.error
+        loaded = served.loaded
+        return Health(status="degraded" if error_text else "ok", model=served.name, routed=served.routed,
+                      model_loaded=bool(loaded), models_loaded=loaded, model_error=error_text)
 
     # -- LibreTranslate ----------------------------------------------------------------------------------
     @router.post("/translate", tags=["LibreTranslate"], responses={200: {"model": LTTranslateResponse}, **_ERRORS},
@@ -481,7 +530,7 @@ def build_router(service: Service) -> APIRouter:
             raise InputError(f"{fmt} format is not supported")
         if target != service.target_code:
             raise InputError(f"{target} is not supported: this server translates into {service.target_code}")
-        service.source(source)
+        service.served.source(source)
         for i, item in enumerate(items):
             service.check(item, "q" if isinstance(q, str) else f"q[{i}]")
         total = sum(len(t) for t in items)
@@ -499,7 +548,7 @@ def build_router(service: Service) -> APIRouter:
             out["translatedText"] = texts[0] if isinstance(q, str) else texts
             return out
 
-        return JSONResponse(await gates["translate"].run(work))
+        return JSONResponse(await gates["translate"].run(work, request=request))
 
     @router.get("/languages", tags=["LibreTranslate"], responses={401: _ERRORS[401]},
                 summary="Supported languages (LibreTranslate API)")
@@ -530,7 +579,7 @@ def build_router(service: Service) -> APIRouter:
         if not schema:
             schema.update(get_openapi(
                 title="xling REST API", version=__version__, routes=router.routes,
-                description="Arabic → English news translation. The same server also serves the page (/) and "
+                description="News translation into English from the languages opus-mt covers, and comparison of any two versions. The same server also serves the page (/) and "
                             "Gradio's API (/gradio_api/...). Errors are {\"error\": \"...\"}.",
             ))
             components = schema.setdefault("components", {}).setdefault("schemas", {})
@@ -551,16 +600,8 @@ def build_router(service: Service) -> APIRouter:
 
 
 def _languages(service: Service) -> list[Language]:
-    code = service.source_code
-    return [Language(code=code, name=_language_name(code), targets=[service.target_code])]
-
-
-def _language_name(code: str) -> str:
-    if code in _NAMES:
-        return _NAMES[code]
-    from xling.mt.routing import language_name
-
-    return language_name(code)
+    target = service.target_code
+    return [Language(code=code, name=name, targets=[target]) for code, name in service.served.languages()]
 
 
 # -- /docs: the OpenAPI description as one local page --------------------------------------------------------

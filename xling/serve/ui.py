@@ -1,6 +1,7 @@
 """The Gradio page: Blocks wired to the library (pipeline, compare, render); no logic of its own.
 
-``build_demo(model)`` makes the page and ``launch(demo)`` serves it locally with everything it needs
+``build_demo(model)`` makes the page (one forced model, or every language routed to its model:
+:mod:`xling.serve.models`) and ``launch(demo)`` serves it locally with everything it needs
 (theme with local fonts only, the view's CSS and JavaScript, a bounded queue, analytics off). The page also
 exposes the named API endpoints ``/translate`` and ``/compare``, which return the JSON contract.
 """
@@ -16,64 +17,78 @@ import contextlib  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
 from importlib import resources  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
-from xling.document import Document  # noqa: E402
-from xling.errors import InputError, ModelUnavailable, XlingError  # noqa: E402
-from xling.mt.engine import NO_MODEL  # noqa: E402
-from xling.mt.engine import Engine as XlingEngine  # noqa: E402
-from xling.render.html import ARABIC_FONTS, UI_FONTS, VIEW_CSS, render_document, render_message  # noqa: E402
+from xling.document import AUTO_LANG, Document  # noqa: E402
+from xling.errors import ModelUnavailable, XlingError  # noqa: E402
+from xling.mt.engine import DEFAULT_MAX_MODELS  # noqa: E402
+from xling.render.html import (  # noqa: E402
+    ARABIC_FONTS,
+    UI_FONTS,
+    VIEW_CSS,
+    language_name,
+    render_document,
+    render_message,
+)
+from xling.serve.models import ServedModels, check_beam, log_user_error  # noqa: E402
 from xling.text.reading import check_text  # noqa: E402
 
 #: The page refuses longer inputs with a message (the library's own limit is larger, for the CLI).
 MAX_CHARS = 100_000
-#: Requests waiting beyond this are refused ("queue full") instead of piling up.
-QUEUE_SIZE = 16
+#: Requests waiting or running on the page's queue, all endpoints together, before new ones are refused
+#: ("queue full"). Each endpoint has its own queue and workers inside that bound (Gradio's concurrency ids),
+#: so a crowd of compares does not hold up a translation.
+QUEUE_SIZE = 64
+#: Page and Gradio-API requests run at once per endpoint. Translations share model calls through the
+#: engine's micro-batcher, so several at once finish sooner than one after another.
+CONCURRENCY = {"translate": 8, "compare": 2}
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 7860
 MAX_BEAM = 8
 
-#: The page's example article (AFP, Dec 2021) and its English version: package data, xling/data/examples/.
+#: The page's example articles, package data in xling/data/examples/ (``PAIR.LANG.txt``): the AFP
+#: report of Dec 2021 in Arabic and English, and two short reports written for xling (not real news).
+EXAMPLES = {
+    "ar-en": "AFP, Dec 2021: Putin–Biden call on Ukraine (Arabic)",
+    "fr-en": "Rail plan in Portugal (French, written for xling)",
+    "ru-en": "Bridge repairs in Novosibirsk (Russian, written for xling)",
+}
+#: Kept for callers of ``example_text(lang)``: the flagship pair.
 EXAMPLE = "ar-en"
+#: The language menus' first entry.
+AUTO_CHOICE = ("Detect automatically", AUTO_LANG)
 
 PAGE_CSS = VIEW_CSS + """
-.xl-rtl textarea { font-family: %s; font-size: 1.1em; line-height: 1.8; }
+.xl-auto-dir textarea { unicode-bidi: plaintext; text-align: start; line-height: 1.7; }
+.xl-auto-dir textarea:dir(rtl) { font-family: %s; font-size: 1.1em; }
 .gradio-container { max-width: 1440px !important; }
 .xl-title h1 { margin-bottom: 0; } .xl-title p { margin-top: .2em; opacity: .8; }
+#xl-translate-status, #xl-compare-status { min-height: 1.5em; opacity: .85; }
 """ % ", ".join(f'"{f}"' if " " in f else f for f in ARABIC_FONTS)
 
-_EMPTY_TRANSLATE = "Paste an Arabic article (or pick the example) and press Translate: the English appears " \
-    "paragraph by paragraph next to the Arabic. Hover or click a sentence to see its counterpart."
-_EMPTY_COMPARE = "Paste an Arabic article and its English version, then press Compare: sentences are aligned, " \
-    "names linked, and sentences without a counterpart marked."
+#: Text boxes take the direction of what is typed in them (Arabic, Hebrew, Persian, Urdu: right to left).
+_AUTO_DIR_JS = """
+  const mark = () => document.querySelectorAll('.xl-auto-dir textarea').forEach((t) => {
+    if (t.getAttribute('dir') !== 'auto') t.setAttribute('dir', 'auto');
+  });
+  mark();
+  new MutationObserver(mark).observe(document.body, { subtree: true, childList: true });
+"""
+
+_EMPTY_TRANSLATE = "Paste a news article in any language (or pick an example) and press Translate: the English " \
+    "appears paragraph by paragraph beside it. Hover or click a sentence to see its counterpart."
+_EMPTY_COMPARE = "Paste an article and another version of it (in any two languages), then press Compare: " \
+    "sentences are aligned, names linked, and sentences without a counterpart marked."
 
 
-@dataclass
-class PageModel:
-    """The page's translation engine and, if it could not be loaded, why; loading happens once per process."""
+def page_js() -> str:
+    """The page's JavaScript: the aligned view's behaviour and automatic text direction in the text boxes."""
+    from xling.render.html import VIEW_JS
 
-    engine: XlingEngine
-    error: str | None = None
-
-    def load(self) -> PageModel:
-        try:
-            self.engine.load()
-            self.error = None
-        except ModelUnavailable as err:
-            self.error = str(err)
-        return self
-
-    @property
-    def name(self) -> str:
-        return self.engine.model_name
-
-    def require(self) -> None:
-        if self.error:
-            raise ModelUnavailable(self.error)
+    return "() => {\n  (" + VIEW_JS.strip() + ")();\n" + _AUTO_DIR_JS + "}"
 
 
 @contextlib.contextmanager
@@ -82,9 +97,12 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except XlingError as err:
-        raise gr.Error(str(err), title=type(err).__name__ if isinstance(err, ModelUnavailable) else "Input") from err
+        log_user_error(err)
+        raise gr.Error(str(err), title=type(err).__name__ if isinstance(err, ModelUnavailable) else "Input",
+                       print_exception=False) from err
     except ValueError as err:
-        raise gr.Error(str(err), title="Input") from err
+        log_user_error(err)
+        raise gr.Error(str(err), title="Input", print_exception=False) from err
 
 
 @contextlib.contextmanager
@@ -94,17 +112,20 @@ def errors_in_view() -> Iterator[list[str]]:
     try:
         yield failed
     except (XlingError, ValueError) as err:
+        log_user_error(err)
         failed.append(str(err))
         gr.Warning(str(err), title="Cannot translate" if isinstance(err, ModelUnavailable) else "Input")
 
 
-def example_text(lang: str) -> str:
-    """The example article in ``lang`` ("ar", or "en" for its English version), from the installed package.
+def example_text(lang: str, pair: str = EXAMPLE) -> str:
+    """The example article of ``pair`` in ``lang`` (``example_text("fr", "fr-en")``), from the installed package.
 
     A missing file is a packaging bug, not something to hide: it raises (FileNotFoundError) instead of
     leaving the page without its example.
     """
-    name = f"data/examples/{EXAMPLE}.{lang}.txt"
+    if pair not in EXAMPLES:
+        raise ValueError(f"no example {pair!r}; there are {', '.join(EXAMPLES)}")
+    name = f"data/examples/{pair}.{lang}.txt"
     return resources.files("xling").joinpath(name).read_text(encoding="utf-8")
 
 
@@ -130,9 +151,35 @@ def _is_complete(doc: Document) -> bool:
     return sum(len(b.source) for b in doc.alignment) == len(doc.source.sentences)
 
 
+def status_line(doc: Document) -> str:
+    """What the page says above a result: each side's language (detected or named) and the model used."""
+    extra = dict(doc.settings.extra)
+    parts = []
+    for side, label in (("source", "Source"), ("target", "Target")):
+        lang = getattr(doc, side).lang
+        detected = extra.get(f"{side}_detected")
+        how = ""
+        if detected:
+            confidence = float(str(detected).partition(":")[2] or 0)
+            how = f", detected, {confidence:.0%}"
+        parts.append(f"{label}: {language_name(lang)} ({lang}{how})")
+    model = doc.settings.model
+    if extra.get("model_fallback"):
+        parts.append(f"aligned without a model ({extra['model_fallback']})")
+    else:
+        parts.append(f"model: {model}")
+    return render_message(" · ".join(parts))
+
+
+def _choices(codes: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [AUTO_CHOICE, *((f"{name} ({code})", code) for code, name in codes)]
+
+
 def build_demo(
     model: str | None = None,
     *,
+    models_dir: str | os.PathLike[str] | None = None,
+    max_models: int = DEFAULT_MAX_MODELS,
     backend: str | None = None,
     device: str | None = None,
     compute_type: str | None = None,
@@ -141,111 +188,122 @@ def build_demo(
     preload: bool = True,
     max_chars: int = MAX_CHARS,
 ) -> gr.Blocks:
-    """The page for ``model`` (default: $XLING_MODEL or opus-mt-ar-en), loaded once here when ``preload``.
+    """The page. ``model`` (or $XLING_MODEL) forces one model, loaded here when ``preload``; None routes
+    each article's language (detected, or chosen on the page) to its opus-mt model, loaded on first use
+    from ``models_dir`` ($XLING_MODELS), the Hugging Face cache or the hub, at most ``max_models`` at once.
 
-    If the model cannot be loaded the page still works: it says why and how to fix it, and compare mode
-    runs without the model.
+    If a model cannot be loaded the page still works: it says why and how to fix it, other languages
+    still translate, and Compare runs without the model.
     """
-    engine = PageModel(XlingEngine(model, backend=backend, device=device, compute_type=compute_type))
+    served = ServedModels.create(model, models_dir=models_dir, max_models=max_models, backend=backend,
+                                 device=device, compute_type=compute_type, source_lang=source_lang)
     if preload:
-        engine.load()
-        if engine.error:
-            print(f"xling: {engine.error}\nxling: the page starts without the model; Compare still works.",
+        served.load()
+        if served.error and not served.routed:
+            print(f"xling: {served.error}\nxling: the page starts without the model; Compare still works.",
                   file=sys.stderr)
+    source_choices = _choices(served.languages())
+    compare_choices = _choices(sorted({*served.languages(), ("en", language_name("en"))}))
+    default_source = served.source_lang or AUTO_LANG
 
     def check(text: str, name: str) -> str:
         return check_text(text or "", name=name, max_chars=max_chars)
 
-    def translate_doc(text: str, beam_size: float) -> Iterator[Document]:
+    def translate_doc(text: str, lang: str, beam: object) -> Iterator[Document]:
         from xling.pipeline.translation import translate_stream
 
-        check(text, "The Arabic text")
-        if not 1 <= int(beam_size) <= MAX_BEAM:
-            raise InputError(f"beam size must be between 1 and {MAX_BEAM}, not {beam_size}")
-        engine.require()
-        yield from translate_stream(text, model=engine.engine, beam_size=int(beam_size), source_lang=source_lang)
+        check(text, "The article")
+        beam_size = check_beam(beam, maximum=MAX_BEAM)
+        source = served.source(lang)
+        yield from translate_stream(text, model=served.translate_model(), beam_size=beam_size, source_lang=source)
 
-    def compare_doc(source: str, target: str, use_model: bool) -> Document:
-        from xling.pipeline.comparison import compare
-
-        check(source, "The Arabic text")
-        check(target, "The English text")
-        use_model = bool(use_model) and engine.error is None
-        # The page's two boxes are labelled Arabic and English: no guessing on short or markup-heavy text.
-        return compare(source, target, model=engine.engine if use_model else NO_MODEL,
-                       source_lang=source_lang or "ar", target_lang="en")
+    def compare_doc(source: str, target: str, use_model: bool, source_lang: str, target_lang: str) -> Document:
+        check(source, "The article")
+        check(target, "The other version")
+        return served.compare(source, target, use_model=bool(use_model),
+                              source_lang=source_lang or AUTO_LANG, target_lang=target_lang or AUTO_LANG)
 
     # -- UI events: stream HTML into the view, then offer the downloads ----------------------------
-    def translate_view(text: str, beam_size: float, progress: gr.Progress = gr.Progress()) -> Iterator[tuple]:
+    def translate_view(text: str, lang: str, beam: float, progress: gr.Progress = gr.Progress()) -> Iterator[tuple]:
         hidden = gr.DownloadButton(visible=False)
         progress(0, desc="Loading the model…")
         with errors_in_view() as failed:
-            for doc in translate_doc(text, beam_size):
+            for doc in translate_doc(text, lang, beam):
                 done = len(doc.target.paragraphs)
                 total = len(doc.source.paragraphs)
                 if not _is_complete(doc):
                     progress((done, total), desc="Translating", unit="paragraphs")
-                    yield render_document(doc, pending=True), hidden, hidden
+                    yield status_line(doc), render_document(doc, pending=True), hidden, hidden
                     continue
                 txt, js = _write_downloads(doc, text=True)
                 yield (
+                    status_line(doc),
                     render_document(doc),
                     gr.DownloadButton(value=txt, visible=True),
                     gr.DownloadButton(value=js, visible=True),
                 )
         if failed:
-            yield render_message(failed[0], "error"), hidden, hidden
+            yield "", render_message(failed[0], "error"), hidden, hidden
 
-    def compare_view(source: str, target: str, use_model: bool) -> tuple:
+    def compare_view(source: str, target: str, use_model: bool, source_lang: str, target_lang: str) -> tuple:
         with errors_in_view() as failed:
-            doc = compare_doc(source, target, use_model)
+            doc = compare_doc(source, target, use_model, source_lang, target_lang)
             _, js = _write_downloads(doc, text=False)
-            return render_document(doc), gr.DownloadButton(value=js, visible=True)
-        return render_message(failed[0], "error"), gr.DownloadButton(visible=False)
+            return status_line(doc), render_document(doc), gr.DownloadButton(value=js, visible=True)
+        return "", render_message(failed[0], "error"), gr.DownloadButton(visible=False)
 
     # -- API endpoints: the JSON contract ------------------------------------------------------------
-    def translate_api(text: str, beam_size: int = 4) -> dict:
-        """Translate an Arabic article; returns the xling JSON document."""
+    def translate_api(text: str, beam_size: int = 4, source: str = AUTO_LANG) -> dict:
+        """Translate a news article into English (source "auto": detected); returns the xling JSON document."""
         with user_errors():
             doc = None
-            for doc in translate_doc(text, beam_size):
+            for doc in translate_doc(text, source, beam_size):
                 pass
             assert doc is not None
             return doc.to_dict()
 
-    def compare_api(source: str, target: str, use_model: bool = True) -> dict:
-        """Align an Arabic article with an English version and check it; returns the xling JSON document."""
+    def compare_api(source: str, target: str, use_model: bool = True, source_lang: str = AUTO_LANG,
+                    target_lang: str = AUTO_LANG) -> dict:
+        """Align an article with another version of it (any two languages) and check it; returns the JSON document."""
         with user_errors():
-            return compare_doc(source, target, use_model).to_dict()
+            return compare_doc(source, target, use_model, source_lang, target_lang).to_dict()
 
-    # One run at a time per kind; the backend's own lock keeps it to one model call at a time across both.
-    translating = {"concurrency_limit": 1, "concurrency_id": "translate"}
-    comparing = {"concurrency_limit": 1, "concurrency_id": "compare"}
+    translating = {"concurrency_limit": CONCURRENCY["translate"], "concurrency_id": "translate"}
+    comparing = {"concurrency_limit": CONCURRENCY["compare"], "concurrency_id": "compare"}
+    can_translate = served.routed or served.error is None
 
-    with gr.Blocks(title="xling: Arabic ↔ English news", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
+    with gr.Blocks(title="xling: news across languages", analytics_enabled=False,
+                   delete_cache=(3600, 3600)) as demo:
         gr.Markdown(
-            "# xling\nArabic news in English, side by side: each sentence linked to its translation, "
+            "# xling\nNews in any language in English, side by side: each sentence linked to its translation, "
             "names coloured across both languages, translation checks listed.",
             elem_classes="xl-title",
         )
-        if engine.error:
+        if served.error and not served.routed:
             gr.HTML(render_message(
                 "The translation model could not be loaded, so Translate is unavailable; Compare still works "
-                f"(without the model). {engine.error}", "warning"), elem_id="xl-model-status")
+                f"(without the model). {served.error}", "warning"), elem_id="xl-model-status")
         with gr.Tab("Translate", id="translate"):
-            source = gr.Textbox(label="Arabic article", lines=8, max_lines=16, rtl=True, elem_id="xl-source",
-                                elem_classes="xl-rtl", placeholder="الصق نص المقال العربي هنا…")
-            with gr.Accordion("Model options", open=False):
-                gr.Textbox(value=engine.name, label="Model", interactive=False,
-                           info="Set at launch: --model DIR or hub id (or $XLING_MODEL).")
-                beam = gr.Slider(1, MAX_BEAM, value=beam_size, step=1, label="Beam size", info="1 = greedy (fastest); 4 = default")
+            source = gr.Textbox(label="Article", lines=8, max_lines=16, elem_id="xl-source",
+                                elem_classes="xl-auto-dir", placeholder="Paste the article here (any language)…")
             with gr.Row():
-                translate_button = gr.Button("Translate", variant="primary", interactive=engine.error is None)
+                source_menu = gr.Dropdown(source_choices, value=default_source, label="Language",
+                                          elem_id="xl-source-lang", scale=1,
+                                          info="Detected from the text, or choose it")
+                with gr.Accordion("Model options", open=False):
+                    gr.Textbox(value=served.name, label="Model", interactive=False,
+                               info="Set at launch: --model DIR forces one; otherwise each language's opus-mt "
+                                    "model (--models-dir, $XLING_MODELS).")
+                    beam = gr.Slider(1, MAX_BEAM, value=beam_size, step=1, label="Beam size",
+                                     info="1 = greedy (fastest); 4 = default")
+            with gr.Row():
+                translate_button = gr.Button("Translate", variant="primary", interactive=can_translate)
                 stop_button = gr.Button("Stop", variant="stop")
                 gr.ClearButton([source], value="Clear")
-            gr.Examples([[example_text("ar")]], inputs=[source], label="Example",
-                        example_labels=["AFP, Dec 2021: Putin–Biden call on Ukraine"],
-                        api_visibility="private")
+            gr.Examples([[example_text(pair.split("-")[0], pair), AUTO_LANG] for pair in EXAMPLES],
+                        inputs=[source, source_menu], label="Examples",
+                        example_labels=list(EXAMPLES.values()), api_visibility="private")
+            translate_status = gr.HTML("", elem_id="xl-translate-status")
             translate_html = gr.HTML(render_message(_EMPTY_TRANSLATE), elem_id="xl-translate-view",
                                      js_on_load=None)
             with gr.Row():
@@ -253,36 +311,48 @@ def build_demo(
                 json_download = gr.DownloadButton("⬇ Document (.json)", visible=False, size="sm")
         with gr.Tab("Compare", id="compare"):
             with gr.Row(equal_height=True):
-                compare_source = gr.Textbox(label="Arabic article", lines=8, max_lines=16, rtl=True, min_width=300,
-                                            elem_id="xl-compare-source", elem_classes="xl-rtl")
-                compare_target = gr.Textbox(label="English version", lines=8, max_lines=16, min_width=300,
-                                            elem_id="xl-compare-target")
+                with gr.Column(min_width=300):
+                    compare_source = gr.Textbox(label="Article", lines=8, max_lines=16, elem_id="xl-compare-source",
+                                                elem_classes="xl-auto-dir")
+                    compare_source_lang = gr.Dropdown(compare_choices, value=default_source, label="Its language",
+                                                      elem_id="xl-compare-source-lang")
+                with gr.Column(min_width=300):
+                    compare_target = gr.Textbox(label="Other version", lines=8, max_lines=16,
+                                                elem_id="xl-compare-target", elem_classes="xl-auto-dir")
+                    compare_target_lang = gr.Dropdown(compare_choices, value=AUTO_LANG, label="Its language",
+                                                      elem_id="xl-compare-target-lang")
             use_model = gr.Checkbox(
-                value=engine.error is None, interactive=engine.error is None,
+                value=can_translate, interactive=can_translate,
                 label="Use the translation model to align (more accurate, slower)",
             )
             with gr.Row():
                 compare_button = gr.Button("Compare", variant="primary")
                 gr.ClearButton([compare_source, compare_target], value="Clear")
-            gr.Examples([[example_text("ar"), example_text("en")]], inputs=[compare_source, compare_target],
-                        label="Example", example_labels=["AFP, Dec 2021, with its English version"],
+            gr.Examples([[example_text(pair.split("-")[0], pair), example_text("en", pair), AUTO_LANG, AUTO_LANG]
+                         for pair in EXAMPLES],
+                        inputs=[compare_source, compare_target, compare_source_lang, compare_target_lang],
+                        label="Examples", example_labels=[f"{label}, with its English version"
+                                                          for label in EXAMPLES.values()],
                         api_visibility="private")
+            compare_status = gr.HTML("", elem_id="xl-compare-status")
             compare_html = gr.HTML(render_message(_EMPTY_COMPARE), elem_id="xl-compare-view", js_on_load=None)
             compare_download = gr.DownloadButton("⬇ Document (.json)", visible=False, size="sm")
 
         translating_event = translate_button.click(
-            translate_view, [source, beam], [translate_html, text_download, json_download],
+            translate_view, [source, source_menu, beam],
+            [translate_status, translate_html, text_download, json_download],
             api_visibility="private", **translating,
         )
         stop_button.click(None, cancels=[translating_event], api_visibility="private")
-        compare_button.click(compare_view, [compare_source, compare_target, use_model],
-                             [compare_html, compare_download], api_visibility="private", **comparing)
+        compare_button.click(compare_view,
+                             [compare_source, compare_target, use_model, compare_source_lang, compare_target_lang],
+                             [compare_status, compare_html, compare_download], api_visibility="private", **comparing)
         gr.api(translate_api, api_name="translate", **translating)
         gr.api(compare_api, api_name="compare", **comparing)
     demo.queue(max_size=QUEUE_SIZE)
-    from xling.serve.rest import attach  # the REST API (rest.py) serves the same model, with the same limits
+    from xling.serve.rest import attach  # the REST API (rest.py) serves the same models, with the same limits
 
-    attach(demo, engine, source_lang=source_lang, max_chars=max_chars, beam_size=beam_size)
+    attach(demo, served, max_chars=max_chars, beam_size=beam_size)
     return demo
 
 
@@ -294,13 +364,12 @@ def theme() -> gr.themes.Base:
 
 def launch_options() -> dict[str, Any]:
     """What ``Blocks.launch`` needs for this page (Gradio 6 takes theme, css and js here)."""
-    from xling.render.html import VIEW_JS
     from xling.serve.rest import UPLOAD_LIMIT
 
     return {
         "theme": theme(),
         "css": PAGE_CSS,
-        "js": VIEW_JS,
+        "js": page_js(),
         "share": False,
         "ssr_mode": False,
         "footer_links": ["api", "settings"],
