@@ -18,6 +18,7 @@ from xling.version import __version__
 COMMANDS: dict[str, str] = {
     "translate": "translate an article (Arabic to English by default)",
     "compare": "align an article with an English version and check it",
+    "batch": "translate or compare a corpus (JSONL, Parquet, CSV, .txt folder, datasets) into shards; resumable",
     "align": "align two presegmented files, one sentence per line",
     "eval": "score translations with sacrebleu (BLEU, chrF2, chrF++, TER)",
     "serve": "launch the web page (Gradio)",
