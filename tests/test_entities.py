@@ -326,13 +326,13 @@ def work(doc: Document, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     from xling.qa.checks import run_checks
 
     spies = {
-        "transliteration": Spy(link.transliteration_candidates),
+        "transliteration": Spy(link.window_candidates),
         "overlap tests": Spy(recognize.SpanSet.overlaps),
         "sound comparisons": Spy(consistency.skeleton_similarity),
         "clause search": Spy(recognize._CLAUSE_END),
     }
     with monkeypatch.context() as m:
-        m.setattr(link, "transliteration_candidates", spies["transliteration"])
+        m.setattr(link, "window_candidates", spies["transliteration"])
         m.setattr(recognize.SpanSet, "overlaps", lambda self, span: spies["overlap tests"](self, span))
         m.setattr(consistency, "skeleton_similarity", spies["sound comparisons"])
         m.setattr(recognize, "_CLAUSE_END", spies["clause search"])

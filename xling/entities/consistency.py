@@ -10,24 +10,50 @@ from collections.abc import Mapping
 from xling.document import Document, Entity, Issue, Mention
 from xling.entities.cluster import arabic_form, bead_of_sentence
 from xling.names.arabic import normalize_arabic
-from xling.names.lexicon import DEMONYM, default_lexicon, english_key
+from xling.names.inflection import contains_name, fold
+from xling.names.lexicon import ARABIC, DEMONYM, ENGLISH, default_lexicon, english_key
 from xling.names.phonetics import skeleton, skeleton_similarity
+from xling.names.tokens import SPACELESS_SCRIPTS, words
+from xling.text.scripts import ARABIC_LETTER, lang_script, main_script
+
+
+def _base(lang: str | None) -> str:
+    return (lang or "").split("-")[0].split("_")[0].lower()
+
+
+#: Languages whose demonyms the lexicon knows ("Russian", الروسي); elsewhere (russe, российский) a
+#: demonym is not found, so a country named only by its demonym cannot be called missing there.
+DEMONYM_LANGUAGES = frozenset({ENGLISH, ARABIC})
+
+
+def form_key(text: str, lang: str | None) -> str:
+    """The key of one written name for "the same form": Arabic normalized, English as :func:`english_key`,
+    others case-folded."""
+    if ARABIC_LETTER.search(text):
+        return arabic_form(text)
+    if _base(lang) == ENGLISH:
+        return english_key(text)
+    return " ".join(fold(w) for _, _, w in words(text))
 
 # -- consistency and harmonization ---------------------------------------------------------------------
 
 
-def same_name_variant(a: str, b: str) -> bool:
-    """True when one English rendering is the other or a part of it ("Putin" / "Vladimir Putin")."""
+def same_name_variant(a: str, b: str, lang: str = ENGLISH) -> bool:
+    """True when one rendering is the other or a part of it ("Putin" / "Vladimir Putin"), case endings
+    aside in an inflecting language (Блинкена / Энтони Блинкен)."""
+    if _base(lang) != ENGLISH:
+        x, y = [w for _, _, w in words(a)], [w for _, _, w in words(b)]
+        return contains_name(x, y, lang) or contains_name(y, x, lang)
     x, y = english_key(a).split(), english_key(b).split()
     if len(x) > len(y):
         x, y = y, x
     return any(y[i : i + len(x)] == x for i in range(len(y) - len(x) + 1))
 
 
-def lexicon_alternates(a: str, b: str) -> bool:
+def lexicon_alternates(a: str, b: str, lang: str = ENGLISH) -> bool:
     """True for two established names of one lexicon entry ("U.S." / "United States", "Kiev" / "Kyiv")."""
     lexicon = default_lexicon()
-    x, y = lexicon.english(a), lexicon.english(b)
+    x, y = lexicon.lookup(a, lang), lexicon.lookup(b, lang)
     return x is not None and y is not None and x[0] is y[0]
 
 
@@ -37,19 +63,13 @@ def renderings(doc: Document) -> dict[str, dict[str, list[tuple[tuple[int, int],
     Pairs come from mentions of the entity inside one bead (in order when counts agree, else by sound).
     Demonyms are left out: "Russian" and "Russia's" are grammar, not two spellings of a name.
     """
-    lexicon = default_lexicon()
     sentence_bead = bead_of_sentence(doc.beads())
     sentence_at = _sentence_finder(doc)
     out: dict[str, dict[str, list]] = {}
     for entity in doc.entities:
         by_bead: dict[int, dict[str, list[Mention]]] = defaultdict(lambda: {"source": [], "target": []})
         for m in entity.mentions:
-            text = doc.side(m.side).text[m.start : m.end]
-            if m.side == "target":
-                hit = lexicon.english(text)
-            else:
-                hit = lexicon.arabic(arabic_form(text))
-            if hit is not None and hit[1] == DEMONYM:
+            if is_demonym(doc, m):
                 continue
             b = sentence_bead.get((m.side, sentence_at(m.side, m.start)))
             if b is not None:
@@ -57,10 +77,20 @@ def renderings(doc: Document) -> dict[str, dict[str, list[tuple[tuple[int, int],
         forms: dict[str, list] = defaultdict(list)
         for sides in by_bead.values():
             for s, t in _pair(doc, sides["source"], sides["target"]):
-                forms[arabic_form(doc.source.text[s.start : s.end])].append(((s.start, s.end), (t.start, t.end)))
+                forms[form_key(doc.source.text[s.start : s.end], doc.source.lang)].append(
+                    ((s.start, s.end), (t.start, t.end)))
         if forms:
             out[entity.id] = dict(forms)
     return out
+
+
+def is_demonym(doc: Document, m: Mention) -> bool:
+    """Whether a mention is a demonym of its entity ("Russian", الروسي), not its name."""
+    text = doc.side(m.side).text[m.start : m.end]
+    lang = doc.side(m.side).lang
+    lexicon = default_lexicon()
+    hit = lexicon.arabic(arabic_form(text)) if ARABIC_LETTER.search(text) else lexicon.lookup(text, lang)
+    return hit is not None and hit[1] == DEMONYM
 
 
 def _sentence_finder(doc: Document):
@@ -135,7 +165,8 @@ def inconsistent_renderings(doc: Document) -> list[tuple[Entity, str, dict[str, 
             for _, t in pairs:
                 variants[doc.target.text[t[0] : t[1]]].append(t)
             names = list(variants)
-            clash = any(not same_name_variant(a, b) and not lexicon_alternates(a, b)
+            lang = doc.target.lang
+            clash = any(not same_name_variant(a, b, lang) and not lexicon_alternates(a, b, lang)
                         for i, a in enumerate(names) for b in names[i + 1 :])
             if clash:
                 found.append((entities[entity_id], form, dict(variants), [s for s, _ in pairs]))
@@ -154,7 +185,7 @@ def harmonize_names(
     """
     from xling.entities.edits import replace_in_target
 
-    wanted = {arabic_form(k): v for k, v in (glossary or {}).items() if arabic_form(k)}
+    wanted = {form_key(k, doc.source.lang): v for k, v in (glossary or {}).items() if form_key(k, doc.source.lang)}
     replacements: list[tuple[tuple[int, int], str]] = []
     issues: list[Issue] = []
     for entity_id, forms in renderings(doc).items():
@@ -200,35 +231,90 @@ def entity_mentions_by_bead(doc: Document) -> list[dict[str, dict[str, list[Ment
 
 
 def entity_forms(doc: Document, entity: Entity, side: str) -> set[str]:
-    """Every way this entity is written on ``side``, from its mentions and its lexicon entry (normalized for Arabic)."""
+    """Every way this entity is written on ``side``, from its mentions and its lexicon entry (as
+    :func:`form_key`: normalized for Arabic, case-folded elsewhere)."""
     lexicon = default_lexicon()
+    lang = doc.side(side).lang
     texts = {doc.side(side).text[m.start : m.end] for m in entity.mentions if m.side == side}
     hit = lexicon.english(entity.name) if entity.name else None
     if hit is not None and hit[0].english[0] == entity.name:
-        texts |= set(hit[0].english + hit[0].demonyms) if side == "target" else set(hit[0].arabic)
-    if side == "source":
-        return {arabic_form(t) for t in texts} - {""}
-    return {english_key(t) for t in texts} - {""}
+        texts |= set(lexicon.forms(hit[0], _side_lang(doc, side)))
+    return {form_key(t, lang) for t in texts} - {""}
 
 
-def written_in(text: str, forms: set[str], side: str) -> bool:
-    """Whether one of ``forms`` (from :func:`entity_forms`) occurs in ``text`` as a word, clitics allowed in Arabic."""
-    if side == "source":
+def _side_lang(doc: Document, side: str) -> str:
+    """A side's language for the lexicon: as given, or Arabic/English by script for an undetermined one."""
+    lang = doc.side(side).lang
+    if lang_script(lang) is None and main_script(doc.side(side).text) == "Arabic":
+        return ARABIC
+    return lang
+
+
+def written_in(text: str, forms: set[str], side: str, lang: str | None = None) -> bool:
+    """Whether one of ``forms`` (from :func:`entity_forms`) occurs in ``text`` as a word: clitics allowed in
+    Arabic, case endings in inflecting languages, anywhere in Chinese and Japanese. ``lang`` is the text's
+    language (default: Arabic for the source side, English for the target)."""
+    lang = lang or (ARABIC if side == "source" else ENGLISH)
+    script = main_script(text)
+    if script == "Arabic":
         flat = " ".join(re.findall(r"\w+", normalize_arabic(text)))
         return any(re.search(r"(?<!\w)[وفبلك]{0,2}" + re.escape(f) + r"(?!\w)", flat) for f in forms)
     low = text.casefold()
-    return any(re.search(r"(?<!\w)" + re.escape(f) + r"(?!\w)", low) for f in forms)
+    if _base(lang) == ENGLISH:
+        return any(re.search(r"(?<!\w)" + re.escape(f) + r"(?!\w)", low) for f in forms)
+    if script in SPACELESS_SCRIPTS or script == "Hebrew":
+        return any(f in low for f in forms)
+    text_words = [w for _, _, w in words(text)]
+    return any(contains_name(text_words, f.split(), lang) for f in forms)
+
+
+def known_on(entity: Entity, doc: Document, side: str) -> bool:
+    """Whether we would find this entity on ``side`` if it were there: it has a mention there, or a lexicon
+    entry with forms in that side's language."""
+    if any(m.side == side for m in entity.mentions):
+        return True
+    lexicon = default_lexicon()
+    lang = _side_lang(doc, side)
+    for m in entity.mentions:
+        other = doc.side(m.side)
+        text = other.text[m.start : m.end]
+        hit = lexicon.arabic(arabic_form(text)) if ARABIC_LETTER.search(text) else lexicon.lookup(text, other.lang)
+        if hit is not None and lexicon.forms(hit[0], lang):
+            return True
+    return False
 
 
 def known_arabic(entity: Entity, doc: Document) -> bool:
-    """Whether we would find this entity in Arabic if it were there (lexicon entry or linked elsewhere)."""
-    if any(m.side == "source" for m in entity.mentions):
-        return True
-    text = doc.target.text
-    return any(default_lexicon().english(text[m.start : m.end]) is not None for m in entity.mentions)
+    """Whether we would find this entity in the source if it were there (:func:`known_on` the source)."""
+    return known_on(entity, doc, "source")
+
+
+#: A word that starts like a country's name, less its last letters, may be its demonym where the lexicon
+#: has none (russe ~ Russie, украинской ~ Украина, américain ~ Amérique): this many letters at least.
+DEMONYM_STEM = 4
+#: Letters a one-word name may lose before its demonym suffix (Amérique -> améri-cain, Украина -> укра-инской).
+_DEMONYM_CUT = 3
+
+
+def demonym_written(text: str, forms: set[str], lang: str) -> bool:
+    """Whether ``text`` (in a language without demonym data) has a lowercase word that looks like the
+    demonym of one of ``forms`` (:func:`entity_forms`): it starts with the form less its last three letters."""
+    if _base(lang) in DEMONYM_LANGUAGES:
+        return False
+    prefixes = {f[: max(DEMONYM_STEM, len(f) - _DEMONYM_CUT)] for f in forms if " " not in f and len(f) > DEMONYM_STEM}
+    if not prefixes:
+        return False
+    return any(w[:1].islower() and any(fold(w).startswith(p) for p in prefixes) for _, _, w in words(text))
+
+
+def only_demonyms(doc: Document, mentions: list[Mention], absent: str) -> bool:
+    """Whether ``mentions`` are all demonyms and the ``absent`` side's language has none in the lexicon
+    ("American" against américain: the country is there, only not found)."""
+    return _base(_side_lang(doc, absent)) not in DEMONYM_LANGUAGES and all(is_demonym(doc, m) for m in mentions)
 
 
 __all__ = [
-    "same_name_variant", "lexicon_alternates", "renderings", "inconsistent_renderings", "harmonize_names",
-    "entity_mentions_by_bead", "entity_forms", "written_in", "known_arabic",
+    "DEMONYM_LANGUAGES", "form_key", "same_name_variant", "lexicon_alternates", "is_demonym", "renderings",
+    "inconsistent_renderings", "harmonize_names", "entity_mentions_by_bead", "entity_forms", "written_in", "known_on",
+    "known_arabic", "only_demonyms", "DEMONYM_STEM", "demonym_written",
 ]

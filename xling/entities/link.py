@@ -2,7 +2,12 @@
 
 :func:`link_entities` is the pipeline stage; its steps:
 
-1. **Recognize** English mentions and **find Arabic candidates** (:mod:`xling.entities.recognize`).
+1. **Recognize** mentions on the side(s) whose script has capitals (English by
+   :mod:`xling.entities.recognize`, other languages by :mod:`xling.entities.cased`) and **find candidates**
+   on a side without capitals (Arabic, Hebrew, Devanagari, Chinese, Japanese...): lexicon names, and word
+   windows that sound like a recognized name (projection, :mod:`xling.entities.projection`). The side with
+   capitals is the *anchor* (the target when both have them); any pair of languages works, neither needs
+   to be English.
 2. **Link inside each bead** by score, greedily, under a threshold: no link is better than a wrong link.
 3. **Cluster** over the document with union-find (:mod:`xling.entities.cluster`): linked pairs, same
    lexicon entry, the same Arabic form, and short English person names that end a longer one ("Putin"
@@ -25,15 +30,13 @@ from collections import defaultdict
 from dataclasses import replace
 
 from xling.document import Bead, Document
-from xling.entities.cluster import UnionFind, build_entities, propagate_arabic_forms, union_same_names
+from xling.entities.cluster import UnionFind, build_entities, propagate_forms, union_same_names
+from xling.entities.projection import ARABIC_SCRIPT, SideRole, name_score, side_roles, window_candidates
 from xling.entities.recognize import (
     LINK_THRESHOLD,
     Found,
     SpanSet,
-    gazetteer_arabic,
-    recognize_english,
     recognize_with_model,
-    transliteration_candidates,
 )
 from xling.names.lexicon import NAME, default_lexicon
 from xling.names.phonetics import skeleton, skeleton_similarity
@@ -106,8 +109,12 @@ def _walk(classes: list[_Slots], here: float, used: SpanSet):
                 right += 1
 
 
-def _link_bead(doc: Document, bead: Bead, english: list[Found], arabic: list[Found]) -> list[tuple[Found, Found]]:
-    """Pairs (English, Arabic) for one bead; new Arabic mentions come from transliteration windows.
+def _link_bead(doc: Document, bead: Bead, english: list[Found], arabic: list[Found],
+               anchor: SideRole | None = None, other: SideRole | None = None) -> list[tuple[Found, Found]]:
+    """Pairs (anchor, other) for one bead; new mentions on a caseless other side come from word windows.
+
+    ``english`` are the anchor side's recognized mentions, ``arabic`` the other side's mentions; the roles
+    default to the English target and the Arabic source.
 
     Candidate pairs are taken greedily: best score (to 6 places) first; among equals the tighter Arabic
     span, then the one nearest the same relative position, then the earlier English and the earlier Arabic
@@ -116,12 +123,17 @@ def _link_bead(doc: Document, bead: Bead, english: list[Found], arabic: list[Fou
     a heap merges the walks), and candidates are found once per distinct English name, not once per
     mention, so a name repeated thousands of times in one bead costs about linear time.
     """
-    if not english or not bead.source:
+    anchor = anchor or SideRole("target", "en", True, "Latin")
+    other = other or SideRole("source", "ar", False, ARABIC_SCRIPT)
+    other_sentences = getattr(bead, other.side)
+    anchor_sentences = getattr(bead, anchor.side)
+    if not english or not other_sentences:
         return []
-    src, tgt = doc.source, doc.target
-    s_lo, s_hi = src.sentences[bead.source[0]].start, src.sentences[bead.source[-1]].end
-    t_lo, t_hi = tgt.sentences[bead.target[0]].start, tgt.sentences[bead.target[-1]].end
+    src, tgt = doc.side(other.side), doc.side(anchor.side)
+    s_lo, s_hi = src.sentences[other_sentences[0]].start, src.sentences[other_sentences[-1]].end
+    t_lo, t_hi = tgt.sentences[anchor_sentences[0]].start, tgt.sentences[anchor_sentences[-1]].end
     taken_by_gazetteer = SpanSet((a.start, a.end) for a in arabic)
+    lexicon = default_lexicon()
     by_name: dict[tuple, list[_Slots]] = {}
 
     def classes(e: Found) -> list[_Slots]:
@@ -134,14 +146,17 @@ def _link_bead(doc: Document, bead: Bead, english: list[Found], arabic: list[Fou
                 if all(e.entry is not x for x in (a.entry, *a.alternatives)):
                     continue
                 score = 1.0 if e.kind == a.kind else 0.9
+            elif other.cased:
+                score = name_score(a.text, other.lang, e.text, anchor.lang)
             else:
                 score = skeleton_similarity(skeleton(a.text), skeleton(e.text))
             if score >= LINK_THRESHOLD:
                 grouped[(-round(score, 6), a.end - a.start)].setdefault(a.start, (a.start, a.end, a))
-        if e.entry is None:  # the lexicon knows its Arabic forms: a sound-alike (رئيس ~ Russia) is not one of them
-            for s in bead.source:
+        # the lexicon knows its forms: a sound-alike (رئيس ~ Russia) is not one of them
+        if (e.entry is None or not lexicon.forms(e.entry, other.lang)) and not other.cased:
+            for s in other_sentences:
                 sent = src.sentences[s]
-                for score, start, end in transliteration_candidates(src.text, (sent.start, sent.end), e.text):
+                for score, start, end in window_candidates(src.text, (sent.start, sent.end), e.text, anchor, other):
                     if score < LINK_THRESHOLD:
                         break
                     if taken_by_gazetteer.overlaps((start, end)):
@@ -171,7 +186,7 @@ def _link_bead(doc: Document, bead: Bead, english: list[Found], arabic: list[Fou
             _push(heap, walks[k], e, k)
             continue
         if not isinstance(found, Found):
-            found = Found("source", start, end, src.text[start:end], e.label, found, NAME, None)
+            found = Found(other.side, start, end, src.text[start:end], e.label, found, NAME, None)
         used_e.add(id(e))
         used_a.add((start, end))
         pairs.append((e, found))
@@ -189,48 +204,67 @@ def _push(heap: list, walk, e: Found, k: int) -> None:
 def link_entities(doc: Document, *, ner_model: str | None = None) -> Document:
     """``doc`` with ``entities`` filled: mentions on both sides, one id per real-world entity (E1, E2, ...).
 
-    ``ner_model`` (a local directory or a model in the local Hugging Face cache, e.g. ``dslim/bert-base-NER``
-    or the multilingual ``Davlan/xlm-roberta-base-ner-hrl``) replaces the rule-based English recognizer and
-    adds Arabic mentions; it is never downloaded, and a missing one raises ModelUnavailable at once.
+    Works for any two languages: the side whose script has capitals is recognized, the other is searched
+    for lexicon names and for word windows that sound like the recognized names (both sides recognized
+    when both have capitals). ``ner_model`` (a local directory or a model in the local Hugging Face cache,
+    e.g. ``dslim/bert-base-NER`` or the multilingual ``Davlan/xlm-roberta-base-ner-hrl``) replaces the
+    rule-based recognizer of the anchor side and adds mentions on the other; it is never downloaded, and a
+    missing one raises ModelUnavailable at once.
     """
     lexicon = default_lexicon()
-    tgt_spans = [(s.start, s.end) for s in doc.target.sentences]
-    src_spans = [(s.start, s.end) for s in doc.source.sentences]
+    anchor, other = side_roles(doc)
+    spans = {side: [(s.start, s.end) for s in doc.side(side).sentences] for side in ("source", "target")}
     if ner_model:
-        english = recognize_with_model(ner_model, doc.target.text, tgt_spans, "target")
-        model_arabic = recognize_with_model(ner_model, doc.source.text, src_spans, "source")
+        anchors = recognize_with_model(ner_model, doc.side(anchor.side).text, spans[anchor.side], anchor.side)
+        model_other = recognize_with_model(ner_model, doc.side(other.side).text, spans[other.side], other.side)
+        if other.cased:
+            others, model_other = model_other, []
+        else:
+            others = other.recognize(doc, lexicon)
     else:
-        english = recognize_english(doc.target.text, tgt_spans, lexicon)
-        model_arabic = []
-    arabic = gazetteer_arabic(doc.source.text, src_spans, lexicon)
-    gazetteer_spans = SpanSet((a.start, a.end) for a in arabic)
-    arabic += [m for m in model_arabic if not gazetteer_spans.overlaps((m.start, m.end))]
+        anchors = anchor.recognize(doc, lexicon)
+        others = other.recognize(doc, lexicon)
+        model_other = []
+    gazetteer_spans = SpanSet((a.start, a.end) for a in others)
+    others += [m for m in model_other if not gazetteer_spans.overlaps((m.start, m.end))]
     by_sentence: dict[tuple[str, int], list[Found]] = defaultdict(list)
-    for f in english + arabic:
+    for f in anchors + others:
         by_sentence[(f.side, f.sentence)].append(f)
 
     beads = doc.beads()
     pairs: list[tuple[Found, Found]] = []
     for bead in beads:
-        e_in = [f for t in bead.target for f in by_sentence[("target", t)]]
-        a_in = [f for s in bead.source for f in by_sentence[("source", s)]]
-        pairs += _link_bead(doc, bead, e_in, a_in)
+        e_in = [f for t in getattr(bead, anchor.side) for f in by_sentence[(anchor.side, t)]]
+        a_in = [f for s in getattr(bead, other.side) for f in by_sentence[(other.side, s)]]
+        pairs += _link_bead(doc, bead, e_in, a_in, anchor, other)
 
-    mentions: list[Found] = list(english) + list(arabic)
+    mentions: list[Found] = list(anchors) + list(others)
     index = {(f.side, f.start, f.end): k for k, f in enumerate(mentions)}
     for e, a in pairs:
         if (a.side, a.start, a.end) not in index:
             index[(a.side, a.start, a.end)] = len(mentions)
             mentions.append(a)
         elif e.entry is not None and a.entry is not None and a.entry is not e.entry:
-            # an ambiguous Arabic form takes the reading its English counterpart chose (عمان -> Amman)
+            # an ambiguous form takes the reading its counterpart chose (عمان -> Amman)
             mentions[index[(a.side, a.start, a.end)]] = replace(a, entry=e.entry, label=e.entry.label)
     uf = UnionFind()
+    linked = set()
     for e, a in pairs:
-        uf.union(index[(e.side, e.start, e.end)], index[(a.side, a.start, a.end)])
-    propagate_arabic_forms(doc, mentions, index, uf, {index[(a.side, a.start, a.end)] for _, a in pairs})
-    union_same_names(mentions, uf)
-    return doc.replace(entities=tuple(build_entities(doc, beads, mentions, uf)))
+        i, j = index[(e.side, e.start, e.end)], index[(a.side, a.start, a.end)]
+        uf.union(i, j)
+        linked |= {i, j}
+    if not other.cased:
+        propagate_forms(doc, mentions, index, uf, {index[(a.side, a.start, a.end)] for _, a in pairs}, other.side,
+                        other.script)
+    union_same_names(mentions, uf, {anchor.side: anchor.lang, other.side: other.lang})
+    return doc.replace(entities=tuple(build_entities(doc, beads, mentions, uf, _unsupported(mentions, uf, linked))))
+
+
+def _unsupported(mentions: list[Found], uf: UnionFind, linked: set[int]) -> set[int]:
+    """Weak mentions (capitals alone) that nothing supports: not linked, and alone in their cluster or with
+    other unsupported weak mentions only."""
+    supported = {uf.find(k) for k, f in enumerate(mentions) if not f.weak or k in linked}
+    return {k for k, f in enumerate(mentions) if f.weak and uf.find(k) not in supported}
 
 
 __all__ = ["link_entities"]

@@ -45,6 +45,9 @@ class Found:
     kind: str = NAME  # NAME or DEMONYM
     entry: LexEntry | None = None
     alternatives: tuple[LexEntry, ...] = ()  # other entries an ambiguous Arabic form can name (عمان: Oman, Amman)
+    #: Kept only if linked to the other side or named like a kept mention (a lone sentence-initial word,
+    #: a capitalized German noun): capitals alone do not make it a name.
+    weak: bool = False
 
     @property
     def entry_key(self) -> str | None:
@@ -219,14 +222,10 @@ def _skip_token(text: str, s_start: int, tokens, i: int, lowercase_words: set[st
     low = tok.casefold()
     if tok == "I" or low in calendar:
         return True
-    begin = tokens[i][0]
-    clause_initial = _OPENING.fullmatch(text, s_start, begin) is not None or _CLAUSE_END.search(
-        text, _tail_start(text, s_start, begin), begin
-    ) is not None
-    if not clause_initial:
+    if not clause_initial(text, s_start, tokens[i][0]):
         return False
-    if low in _FUNCTION_WORDS:
-        return True
+    if low in _FUNCTION_WORDS and not (tok.isupper() and len(tok) > 1 and not lexicon_free(tok)):
+        return True  # "US Secretary of State ..." opens a sentence: the country, not the pronoun
     if not lexicon_free(tok):
         return False
     if low in lowercase_words:
@@ -237,9 +236,15 @@ def _skip_token(text: str, s_start: int, tokens, i: int, lowercase_words: set[st
 
 
 #: What may come before a clause-initial word: nothing but spaces, quotes, brackets and dashes ...
-_OPENING = re.compile(r"[\s\"'\u201c\u2018(\[\-\u2014\u2013]*")
+_OPENING = re.compile(r"[\s\"'\u201c\u2018\u00ab\u201e\u2039\u300c\u300e(\[\-\u2014\u2013]*")
 #: ... or a colon or semicolon (then perhaps a quote), or an opening double quote.
-_CLAUSE_END = re.compile(r"[:;]\s*[\"'\u201c\u2018]?\s*$|[\"\u201c]\s*$")
+_CLAUSE_END = re.compile(r"[:;]\s*[\"'\u201c\u2018\u00ab\u201e]?\s*$|[\"\u201c\u00ab\u201e]\s*$")
+
+
+def clause_initial(text: str, s_start: int, begin: int) -> bool:
+    """Whether the word at ``begin`` opens its sentence (from ``s_start``) or a clause after : ; or a quote."""
+    return _OPENING.fullmatch(text, s_start, begin) is not None or _CLAUSE_END.search(
+        text, _tail_start(text, s_start, begin), begin) is not None
 
 
 def _tail_start(text: str, start: int, end: int) -> int:
@@ -492,5 +497,6 @@ def transliteration_candidates(
 
 __all__ = [
     "LABELS", "LINK_THRESHOLD", "PARTIAL_WEIGHT", "MIN_SKELETON", "Found", "overlaps", "SpanSet", "recognize_english",
+    "clause_initial",
     "lexicon_free", "recognize_with_model", "gazetteer_arabic", "transliteration_candidates",
 ]

@@ -1,4 +1,4 @@
-"""A bilingual Arabic-English name lexicon: CLDR through Babel, plus a small curated list for what CLDR lacks.
+"""A multilingual name lexicon: CLDR through Babel, plus small curated lists for what CLDR lacks.
 
 CLDR gives the names of ~290 countries, territories and regions and ~420 exemplar cities in both
 languages (``Locale('ar').territories``, ``Locale('ar').time_zones[zone]['city']``), maintained by the
@@ -7,6 +7,12 @@ time zone (Geneva, Washington) and common variant spellings (أميركا/أمر
 country: English ones from the curated column and from regular suffixes (Russia -> Russian, Ukraine ->
 Ukrainian, Iraq -> Iraqi), Arabic nisba adjectives derived from the Arabic name (روسيا -> روسي، روسية،
 روسيون). The lexicon is built on first use and kept in memory.
+
+Every other language is looked up the same way (:meth:`Lexicon.lookup`): CLDR's names of the same
+territories and cities in that locale (``Locale('ru').territories['CH']`` is Швейцария), the exonyms and short
+forms of ``xling/data/exonyms.tsv`` (OTAN, НАТО, США, Genève), and for Latin-script languages the English
+forms too (Washington, Kremlin). Names in inflecting languages are matched through their stems
+(:mod:`xling.names.inflection`: Женеве finds Женева); those languages have no demonyms here.
 """
 
 from __future__ import annotations
@@ -16,7 +22,12 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 
+import itertools
+from collections.abc import Sequence
+
 from xling.names.arabic import arabic_key, normalize_arabic
+from xling.names.inflection import fold, stems
+from xling.names.tokens import words
 
 NAME = "name"
 DEMONYM = "demonym"
@@ -35,6 +46,16 @@ class LexEntry:
     arabic: list[str] = field(default_factory=list)
     demonyms: list[str] = field(default_factory=list)
     country: bool = False
+    #: Forms in other languages (exonyms, short forms): language code -> forms.
+    forms: dict[str, list[str]] = field(default_factory=dict)
+
+#: Languages whose names the ``english`` and ``arabic`` fields hold (and that have demonyms).
+ENGLISH = "en"
+ARABIC = "ar"
+#: Languages whose CLDR names and exonyms may also be written as in English.
+_CLDR_PREFIX = "cldr:"
+#: At most this many stem readings of a name are tried in a lookup (a stem per word, combined).
+_MAX_READINGS = 64
 
 
 def english_key(text: str) -> str:
@@ -80,6 +101,86 @@ class Lexicon:
             self._arabic.pop(key, None)
         self.max_arabic_words = max((k.count(" ") + 1 for k in self._arabic), default=1)
         self.max_english_words = max((k.count(" ") + 1 for k in self._english), default=1)
+        self._other: dict[str, dict[tuple[str, ...], list[LexEntry]]] = {}
+
+    # -- any language -----------------------------------------------------------------------------------
+
+    def lookup(self, text: str, lang: str) -> tuple[LexEntry, str] | None:
+        """The entry a name in ``lang`` refers to, with its kind (NAME or DEMONYM): English and Arabic
+        through :meth:`english` and :meth:`arabic`, other languages through CLDR, the exonyms and stems."""
+        hits = self.lookup_all(text, lang)
+        return hits[0] if hits else None
+
+    def lookup_all(self, text: str, lang: str) -> list[tuple[LexEntry, str]]:
+        """Every entry a name in ``lang`` can refer to (عمان is Oman and Amman), the main one first."""
+        base = _base(lang)
+        if base == ENGLISH:
+            hit = self.english(text)
+            return [hit] if hit is not None else []
+        if base == ARABIC:
+            return self.arabic_all(arabic_lookup_key(text))
+        index = self._index(base)
+        found: list[LexEntry] = []
+        for key in _readings([w for _, _, w in words(text)], base):
+            for entry in index.get(key, ()):
+                if entry not in found:
+                    found.append(entry)
+            if found:
+                break
+        return [(e, NAME) for e in found]
+
+    def forms(self, entry: LexEntry, lang: str) -> list[str]:
+        """How ``entry`` is written in ``lang`` (English and Arabic: its forms and demonyms)."""
+        base = _base(lang)
+        if base == ENGLISH:
+            return entry.english + entry.demonyms
+        if base == ARABIC:
+            return list(entry.arabic)
+        self._index(base)
+        return list(entry.forms.get(base, ()))
+
+    def max_words(self, lang: str) -> int:
+        """The most words a name of ``lang`` in the lexicon has."""
+        base = _base(lang)
+        if base == ENGLISH:
+            return self.max_english_words
+        if base == ARABIC:
+            return self.max_arabic_words
+        return max((len(k) for k in self._index(base)), default=1)
+
+    def all_forms(self, lang: str) -> list[tuple[str, LexEntry]]:
+        """Every ``(form, entry)`` of ``lang`` (for scanning text in scripts without word case)."""
+        base = _base(lang)
+        if base == ARABIC:
+            return [(f, e) for e in self.entries for f in e.arabic]
+        self._index(base)
+        out = [(f, e) for e in self.entries for f in (e.english if base == ENGLISH else e.forms.get(base, ()))]
+        return out
+
+    def _index(self, lang: str) -> dict[tuple[str, ...], list[LexEntry]]:
+        index = self._other.get(lang)
+        if index is not None:
+            return index
+        index = {}
+        cldr = _cldr_names(lang)
+        for entry in self.entries:
+            name = cldr.get(entry.key)
+            forms = entry.forms.setdefault(lang, [])
+            if name and name not in forms:
+                forms.insert(0, name)
+            for form in forms:
+                for key in _readings([w for _, _, w in words(form)], lang):
+                    index.setdefault(key, [])
+                    if entry not in index[key]:
+                        index[key].append(entry)
+        if _latin_language(lang):
+            for entry in self.entries:  # Washington, Kremlin: written as in English
+                for form in entry.english:
+                    key = tuple(fold(w) for _, _, w in words(form))
+                    if key and key not in index:
+                        index[key] = [entry]
+        self._other[lang] = index
+        return index
 
     def english(self, text: str) -> tuple[LexEntry, str] | None:
         """The entry an English name or demonym refers to ("Russia's", "the Kremlin", "Ukrainians")."""
@@ -104,6 +205,47 @@ class Lexicon:
     def arabic_all(self, key: str) -> list[tuple[LexEntry, str]]:
         """Every entry an Arabic form can name: الجزائر is Algeria and Algiers, عمان is Oman and Amman."""
         return list(self._arabic.get(key, ()))
+
+
+def _base(lang: str) -> str:
+    return (lang or "").split("-")[0].split("_")[0].lower()
+
+
+def _readings(name_words: Sequence[str], lang: str) -> list[tuple[str, ...]]:
+    """Lookup keys of a name: its folded words, then its stem readings (Женеве -> женев), at most 64."""
+    if not name_words:
+        return []
+    options = [stems(w, lang) for w in name_words]
+    return list(itertools.islice(itertools.product(*options), _MAX_READINGS))
+
+
+def _latin_language(lang: str) -> bool:
+    from xling.text.scripts import lang_script
+
+    return lang_script(lang) == "Latin" or lang in _LATIN_EXTRA
+
+
+#: Latin-script languages beyond those :func:`xling.text.scripts.lang_script` knows.
+_LATIN_EXTRA = frozenset("pl cs sk sl hr bs sr-Latn ro hu fi et lv lt sv da no nb nn is ga cy eu ca gl af sq "
+                         "id ms vi tl sw az uz".split())
+
+
+@functools.cache
+def _cldr_names(lang: str) -> dict[str, str]:
+    """CLDR's names in ``lang`` of the lexicon's CLDR entries: ``cldr:CH`` -> Швейцария, ``cldr:Europe/Moscow``
+    -> Москва. Empty for a language CLDR does not know."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale = Locale.parse(lang)
+    except (UnknownLocaleError, ValueError):
+        return {}
+    names = {f"{_CLDR_PREFIX}{code}": name for code, name in locale.territories.items()}
+    for zone, value in locale.time_zones.items():
+        city = value.get("city")
+        if city:
+            names[f"{_CLDR_PREFIX}{zone}"] = city
+    return names
 
 
 def _plus_n(name: str) -> list[str]:
@@ -156,7 +298,7 @@ def _cldr_entries() -> list[LexEntry]:
         if not ar_name or code in ("001", "ZZ") or "-" in code:
             continue
         label = "ORG" if code in ("UN", "EU") else "LOC"
-        entries.append(LexEntry(f"cldr:{code}", label, [name], [ar_name], country=code.isalpha()))
+        entries.append(LexEntry(f"{_CLDR_PREFIX}{code}", label, [name], [ar_name], country=code.isalpha()))
     countries = {english_key(e.english[0]) for e in entries}
     for zone, names in ar.time_zones.items():
         city_ar = names.get("city")
@@ -165,7 +307,7 @@ def _cldr_entries() -> list[LexEntry]:
         city_en = en.time_zones.get(zone, {}).get("city") or zone.rsplit("/", 1)[-1].replace("_", " ")
         if english_key(city_en) in countries:
             continue  # Asia/Kuwait's city is "Kuwait": the country entry already has both names
-        entries.append(LexEntry(f"cldr:{zone}", "LOC", [city_en], [city_ar]))
+        entries.append(LexEntry(f"{_CLDR_PREFIX}{zone}", "LOC", [city_en], [city_ar]))
     return entries
 
 
@@ -185,9 +327,27 @@ def _curated_entries() -> list[LexEntry]:
     return entries
 
 
+def _exonyms() -> list[tuple[str, str, dict[str, list[str]]]]:
+    """``(label, English display name, {language: forms})`` rows of ``xling/data/exonyms.tsv``."""
+    text = resources.files("xling").joinpath("data/exonyms.tsv").read_text(encoding="utf-8")
+    rows = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        label, english, *cells = line.split("\t")
+        forms: dict[str, list[str]] = {}
+        for cell in cells:
+            lang, _, values = cell.partition("=")
+            if not values:
+                raise ValueError(f"exonyms.tsv: cell {cell!r} of {english!r} is not code=forms")
+            forms.setdefault(lang, []).extend(v for v in values.split("|") if v)
+        rows.append((label, english, forms))
+    return rows
+
+
 @functools.cache
 def default_lexicon() -> Lexicon:
-    """CLDR + curated lexicon, built once per process (about 50 ms)."""
+    """CLDR + curated lexicon + exonyms, built once per process (about 50 ms; other languages on first use)."""
     cldr = _cldr_entries()
     by_name = {english_key(e.english[0]): e for e in cldr}
     entries = []
@@ -205,4 +365,13 @@ def default_lexicon() -> Lexicon:
         else:
             entry.country = bool(entry.demonyms)
             entries.append(entry)
+    known = {english_key(f): e for e in entries + cldr for f in e.english[:1]}
+    for label, english, forms in _exonyms():
+        entry = known.get(english_key(english))
+        if entry is None:
+            entry = LexEntry(f"exonym:{english}", label, [english])
+            entries.append(entry)
+            known[english_key(english)] = entry
+        for lang, values in forms.items():
+            entry.forms.setdefault(lang, []).extend(v for v in values if v not in entry.forms.get(lang, []))
     return Lexicon(entries + cldr)

@@ -173,7 +173,13 @@ class _EntityPresence(Check):
         raise NotImplementedError
 
     def run(self, doc: Document) -> list[Issue]:
-        from xling.entities.consistency import entity_forms, entity_mentions_by_bead, written_in
+        from xling.entities.consistency import (
+            demonym_written,
+            entity_forms,
+            entity_mentions_by_bead,
+            only_demonyms,
+            written_in,
+        )
 
         entities = {e.id: e for e in doc.entities}
         all_beads = doc.beads()
@@ -189,7 +195,13 @@ class _EntityPresence(Check):
                 if any(entity_id in per_bead[n] and per_bead[n][entity_id][self.absent]
                        for n in _neighbours(doc, all_beads, b, self.absent)):
                     continue
-                if written_in(bead_text(doc, bead, self.absent), entity_forms(doc, entity, self.absent), self.absent):
+                if only_demonyms(doc, sides[self.present], self.absent):
+                    continue
+                text, forms, lang = bead_text(doc, bead, self.absent), entity_forms(doc, entity, self.absent), \
+                    doc.side(self.absent).lang
+                if written_in(text, forms, self.absent, lang):
+                    continue
+                if entity.label == "LOC" and demonym_written(text, forms, lang):
                     continue
                 spans = [(m.start, m.end) for m in sides[self.present]]
                 issues.append(self.issue(self.message(doc, entity), **{self.present: spans}))
@@ -225,9 +237,9 @@ class EntityExtra(_EntityPresence):
     absent = "source"
 
     def wanted(self, doc: Document, entity) -> bool:
-        from xling.entities.consistency import known_arabic
+        from xling.entities.consistency import known_on
 
-        return known_arabic(entity, doc)
+        return known_on(entity, doc, self.absent)
 
     def message(self, doc: Document, entity) -> str:
         return f"{_entity_label(doc, entity)} is in the translation but not in the aligned source."
