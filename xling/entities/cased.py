@@ -132,7 +132,7 @@ def recognize_cased(
                                    NAME, entry))
                 i += n
                 continue
-            if low in rules.title:
+            if low in rules.title or low.rsplit("-", 1)[-1] in rules.title:  # US-Präsident, пресс-секретарь
                 titled = True
                 i += 1
                 continue

@@ -13,7 +13,7 @@ from xling.names.arabic import normalize_arabic
 from xling.names.inflection import contains_name, fold
 from xling.names.lexicon import ARABIC, DEMONYM, ENGLISH, default_lexicon, english_key
 from xling.names.phonetics import skeleton, skeleton_similarity
-from xling.names.tokens import SPACELESS_SCRIPTS, words
+from xling.names.tokens import SPACELESS_SCRIPTS, strip_marks, words
 from xling.text.scripts import ARABIC_LETTER, lang_script, main_script
 
 
@@ -238,7 +238,10 @@ def entity_forms(doc: Document, entity: Entity, side: str) -> set[str]:
     texts = {doc.side(side).text[m.start : m.end] for m in entity.mentions if m.side == side}
     hit = lexicon.english(entity.name) if entity.name else None
     if hit is not None and hit[0].english[0] == entity.name:
-        texts |= set(lexicon.forms(hit[0], _side_lang(doc, side)))
+        side_lang = _side_lang(doc, side)
+        texts |= set(lexicon.forms(hit[0], side_lang)) | set(lexicon.adjectives(hit[0], side_lang))
+        if lang_script(side_lang) == "Latin" and _base(side_lang) != ENGLISH:
+            texts |= {f for f in hit[0].english if f.isupper()}  # US, NATO, EU: acronyms travel
     return {form_key(t, lang) for t in texts} - {""}
 
 
@@ -297,14 +300,15 @@ _DEMONYM_CUT = 3
 
 
 def demonym_written(text: str, forms: set[str], lang: str) -> bool:
-    """Whether ``text`` (in a language without demonym data) has a lowercase word that looks like the
+    """Whether ``text`` (in a language without demonym data) has a word that looks like the
     demonym of one of ``forms`` (:func:`entity_forms`): it starts with the form less its last three letters."""
     if _base(lang) in DEMONYM_LANGUAGES:
         return False
-    prefixes = {f[: max(DEMONYM_STEM, len(f) - _DEMONYM_CUT)] for f in forms if " " not in f and len(f) > DEMONYM_STEM}
+    prefixes = {strip_marks(f[: max(DEMONYM_STEM, len(f) - _DEMONYM_CUT)]) for f in forms
+                if " " not in f and len(f) > DEMONYM_STEM}
     if not prefixes:
         return False
-    return any(w[:1].islower() and any(fold(w).startswith(p) for p in prefixes) for _, _, w in words(text))
+    return any(strip_marks(fold(w)).startswith(p) for _, _, w in words(text) for p in prefixes)
 
 
 def only_demonyms(doc: Document, mentions: list[Mention], absent: str) -> bool:

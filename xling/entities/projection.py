@@ -161,7 +161,8 @@ def window_candidates(
     best: dict[tuple[int, int], float] = {}
     for reading in readings:
         if other.script == ARABIC_SCRIPT:
-            found = transliteration_candidates(text, span, reading if reading is name else _titled(reading))
+            found = transliteration_candidates(text, span, reading if reading is name else _titled(reading),
+                                               clitics=_base(other.lang) in (ARABIC, ""))
         else:
             found = _windows(text, span, reading, other.script)
         for score, start, end in found:

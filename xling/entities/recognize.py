@@ -454,11 +454,12 @@ def _arabic_match(text: str, tokens, i: int, lexicon: Lexicon):
 
 
 def transliteration_candidates(
-    text: str, span: tuple[int, int], english: str, *, max_words: int = 4
+    text: str, span: tuple[int, int], english: str, *, max_words: int = 4, clitics: bool = True
 ) -> list[tuple[float, int, int]]:
     """Arabic word windows in ``text[span]`` that sound like ``english``: ``(similarity, start, end)``, best first.
 
     Also tries the English name's last word alone (Arabic often drops a first name), at a small discount.
+    ``clitics=False`` reads every word whole (Persian and Urdu write و and ب apart from the next word).
     """
     tokens = list(arabic_tokens(text, *span))
     words = english.split()
@@ -478,7 +479,7 @@ def transliteration_candidates(
             rest = "".join(romanize_arabic(t[2]) for t in tokens[i + 1 : i + n])
             if len(rest) > 2 * longest:
                 break  # the window only grows from here
-            for prefix, stem in clitic_splits(tokens[i][2]):
+            for prefix, stem in (clitic_splits(tokens[i][2]) if clitics else ((0, tokens[i][2]),)):
                 head = romanize_arabic(stem)
                 if not head:
                     continue

@@ -52,8 +52,9 @@ class LexEntry:
 #: Languages whose names the ``english`` and ``arabic`` fields hold (and that have demonyms).
 ENGLISH = "en"
 ARABIC = "ar"
-#: Languages whose CLDR names and exonyms may also be written as in English.
 _CLDR_PREFIX = "cldr:"
+#: Suffix of an ``exonyms.tsv`` language code whose cell lists adjectives, not names (``es/adj``).
+ADJECTIVE_SUFFIX = "/adj"
 #: At most this many stem readings of a name are tried in a lookup (a stem per word, combined).
 _MAX_READINGS = 64
 
@@ -138,6 +139,11 @@ class Lexicon:
             return list(entry.arabic)
         self._index(base)
         return list(entry.forms.get(base, ()))
+
+    def adjectives(self, entry: LexEntry, lang: str) -> list[str]:
+        """Adjectives of ``entry`` in ``lang`` other than English and Arabic (the ``lang/adj`` cells of
+        ``exonyms.tsv``: estadounidense), which say the place is meant without naming it."""
+        return list(entry.forms.get(f"{_base(lang)}{ADJECTIVE_SUFFIX}", ()))
 
     def max_words(self, lang: str) -> int:
         """The most words a name of ``lang`` in the lexicon has."""

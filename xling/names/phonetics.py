@@ -125,7 +125,7 @@ _HEBREW_GERESH = {"ג": "J", "ז": "J", "צ": "S"}
 @functools.lru_cache(maxsize=65536)
 def romanize_hebrew(word: str) -> str:
     """Consonant skeleton of a Hebrew word: like Arabic, an abjad, so ו and י are vowels inside a word
-    (W/Y at its start), א and ע carry nothing, ב and פ are b/v and p/f: פוטין -> vTN, בלינקן -> vLNKN."""
+    (v/Y at its start), א and ע carry nothing, ב and פ are b/v and p/f: פוטין -> vTN, בלינקן -> vLNKN."""
     out = []
     letters = [c for c in word if "\u05d0" <= c <= "\u05ea" or c in "'\u05f3"]
     for i, ch in enumerate(letters):
@@ -134,7 +134,7 @@ def romanize_hebrew(word: str) -> str:
                 out[-1] = _HEBREW_GERESH[letters[i - 1]]
             continue
         if i == 0 and ch in "וי":
-            out.append("W" if ch == "ו" else "Y")
+            out.append("v" if ch == "ו" else "Y")  # ולדימיר: an initial vav is v (or w: וושינגטון)
         elif ch == "ה" and i == len(letters) - 1 and i > 0:
             continue
         elif ch in _HEBREW:
@@ -209,7 +209,7 @@ def _kakasi():
 
 
 #: Greek digraphs for b, d, g (Μπλίνκεν = Blinken) before anyascii reads the letters.
-_GREEK_DIGRAPHS = (("μπ", "b"), ("ντ", "d"), ("γκ", "g"), ("γγ", "ng"), ("τσ", "ts"), ("τζ", "dz"))
+_GREEK_DIGRAPHS = (("μπ", "b"), ("ντ", "d"), ("γκ", "g"), ("γγ", "ng"), ("τσ", "ts"), ("τζ", "j"))
 #: Devanagari nukta letters and the anusvara (a nasal: ब्लिंकन = blinkan) before anyascii.
 _DEVANAGARI = (("\u091c\u093c", "z"), ("\u092b\u093c", "f"), ("\u0915\u093c", "q"), ("\u0916\u093c", "kh"),
                ("\u0917\u093c", "gh"), ("\u0921\u093c", "r"), ("\u0902", "n"))

@@ -218,10 +218,16 @@ def _neighbours(doc: Document, all_beads: list[Bead], b: int, side: str) -> list
 
 @register
 class EntityMissing(_EntityPresence):
-    """A source entity with no mention of the same entity in the aligned translation."""
+    """A source entity with no mention of the same entity in the aligned translation, when its form in the
+    translation's language is known (linked elsewhere, or in the lexicon)."""
 
     code = "entity-missing"
     description = "a name in the source is not in the aligned translation"
+
+    def wanted(self, doc: Document, entity) -> bool:
+        from xling.entities.consistency import known_on
+
+        return known_on(entity, doc, self.absent)
 
     def message(self, doc: Document, entity) -> str:
         return f"{_entity_label(doc, entity)} is in the source but not in the translation."
@@ -229,7 +235,7 @@ class EntityMissing(_EntityPresence):
 
 @register
 class EntityExtra(_EntityPresence):
-    """A translated name with no counterpart in the aligned source, when its Arabic form is known."""
+    """A translated name with no counterpart in the aligned source, when its source form is known."""
 
     code = "entity-extra"
     description = "a name in the translation is not in the aligned source"
@@ -360,11 +366,21 @@ class LengthRatio(Check):
     MIN_LETTERS = 15
     MAX_DEVIATION = 3.0
     MAX_FACTOR = 1.6
+    #: Scripts whose letters the prior ratio counts alike (alphabets and abjads, not syllabaries or Han).
+    PRIOR_SCRIPTS = frozenset({"Latin", "Arabic", "Cyrillic", "Greek", "Hebrew", "Armenian", "Georgian"})
+
+    def prior_holds(self, doc: Document) -> bool:
+        """Whether :attr:`PRIOR_RATIO` fits the two texts' scripts (used when the document has too few beads)."""
+        from xling.text.scripts import main_script
+
+        return all((main_script(doc.side(s).text) or "Latin") in self.PRIOR_SCRIPTS for s in ("source", "target"))
 
     def run(self, doc: Document) -> list[Issue]:
         pairs = [(b, _letters(bead_text(doc, b, "source")), _letters(bead_text(doc, b, "target")))
                  for _, b in full_beads(doc)]
         usable = [t / s for _, s, t in pairs if s >= self.MIN_LETTERS and t]
+        if len(usable) < 5 and not self.prior_holds(doc):
+            return []  # no prior for this pair of scripts (a Chinese character is a syllable, not a letter)
         ratio = statistics.median(usable) if len(usable) >= 5 else self.PRIOR_RATIO
         issues = []
         for bead, s, t in pairs:
@@ -428,13 +444,20 @@ class Repetition(Check):
         return issues
 
 
-_QUOTE_PAIRS = {"\u201c": "\u201d", "\u00ab": "\u00bb"}
-_BRACKETS = {"(": ")", "[": "]", "{": "}"}
+#: Quotation marks of every language, opener -> closers: English and Spanish “ ”, French « » (and ‹ ›),
+#: German „ “ and » «, Polish and Hungarian „ ”, Chinese and Japanese 「 」『 』. A mark that opens one pair
+#: and closes another (“ after „, « after ») closes when its opener is the innermost open mark, else opens.
+QUOTE_PAIRS: dict[str, str] = {
+    "\u201c": "\u201d", "\u201e": "\u201c\u201d", "\u00ab": "\u00bb", "\u00bb": "\u00ab", "\u2039": "\u203a",
+    "\u203a": "\u2039", "\u300c": "\u300d", "\u300e": "\u300f", "\uff62": "\uff63",
+}
+_BRACKETS = {"(": ")", "[": "]", "{": "}", "\uff08": "\uff09", "\u3010": "\u3011"}
 
 
 def _unpaired(text: str, start: int, end: int, pairs: dict[str, str], straight: str = "") -> list[int]:
-    """Offsets of unpaired marks in ``text[start:end]``: a stack for open/close pairs, parity for ``straight``."""
-    closers = {v: k for k, v in pairs.items()}
+    """Offsets of unpaired marks in ``text[start:end]``: a stack for open/close pairs (each opener maps to
+    the string of its closers), parity for ``straight``."""
+    closers = {c for v in pairs.values() for c in v}
     stack: list[tuple[str, int]] = []
     lonely: list[int] = []
     straight_positions: list[int] = []
@@ -442,13 +465,12 @@ def _unpaired(text: str, start: int, end: int, pairs: dict[str, str], straight: 
         ch = text[i]
         if ch in straight:
             straight_positions.append(i)
+        elif stack and ch in pairs[stack[-1][0]]:
+            stack.pop()
         elif ch in pairs:
             stack.append((ch, i))
         elif ch in closers:
-            if stack and stack[-1][0] == closers[ch]:
-                stack.pop()
-            else:
-                lonely.append(i)
+            lonely.append(i)
     lonely += [i for _, i in stack]
     if len(straight_positions) % 2:
         lonely.append(straight_positions[-1])
@@ -493,9 +515,9 @@ def _source_paragraphs_of_target(doc: Document) -> dict[int, set[int]]:
 class UnpairedQuote(_PairedMarks):
     code = "unpaired-quote"
     description = "a quotation mark opened and not closed (or the reverse)"
-    pairs = _QUOTE_PAIRS
+    pairs = QUOTE_PAIRS
     straight = '"'
-    source_pairs = _QUOTE_PAIRS
+    source_pairs = QUOTE_PAIRS
     source_straight = '"'
     what = "quotation mark"
 

@@ -5,6 +5,11 @@ One extractor serves both users of numbers. The aligner turns :func:`numerals` i
 :func:`numbers_in` between a source and its translation. Digits of every Unicode decimal system (ASCII,
 Arabic-Indic ٠-٩, Eastern ۰-۹, Devanagari, fullwidth...) read the same, and the Arabic decimal and
 thousands separators ٫ ٬ read as ``.`` and ``,``.
+
+Given the text's language, a separator is read with that language's CLDR symbols (Babel): "3,5" is 3.5 in
+French and Russian, "1.500" is 1500 in German; scale words ("millions", "млрд", "万") come from CLDR's
+compact number formats and month names from its calendars, in every locale. English and Arabic keep
+their own number words.
 """
 
 from __future__ import annotations
@@ -54,12 +59,14 @@ _GROUP_SPACES = "\u00a0\u2009\u202f"
 _NUMERAL = re.compile(rf"[0-9]+(?:[.,][0-9]+|[{_GROUP_SPACES}][0-9]{{3}}(?![0-9]))*")
 
 
-def parse_numeral(numeral: str) -> float:
+def parse_numeral(numeral: str, lang: str | None = None) -> float:
     """``1,500`` -> 1500, ``2.5`` -> 2.5, ``1,5`` -> 1.5, ``1.234.567`` -> 1234567, ``1,234.5`` -> 1234.5.
 
     Digits of any script and the Arabic separators are read too (``١٬٥٠٠`` -> 1500). With both separators,
     the last one is the decimal mark; with one, it separates thousands when it repeats or (a comma) when three
-    digits follow it, else it is the decimal mark.
+    digits follow it, else it is the decimal mark. Given ``lang``, a lone separator that is the language's
+    decimal mark is one ("1,500" is 1.5 in French), and its grouping mark before groups of three groups
+    ("1.500" is 1500 in German).
     """
     numeral = re.sub(f"[{_GROUP_SPACES}]", "", normalize_digits(numeral))
     seps = [c for c in numeral if c in ".,"]
@@ -71,9 +78,36 @@ def parse_numeral(numeral: str) -> float:
         return float(re.sub("[.,]", "", whole) + "." + fraction)
     sep = seps[0]
     groups = numeral.split(sep)
+    if lang and len(groups) == 2:
+        decimal, group = separators(lang)
+        if sep == decimal != group:
+            return float(".".join(groups))
+        if sep == group != decimal and len(groups[-1]) == 3:
+            return float("".join(groups))
     if len(groups) > 2 or (sep == "," and len(groups[-1]) == 3):
         return float("".join(groups))
     return float(".".join(groups))
+
+
+@functools.lru_cache(maxsize=256)
+def separators(lang: str) -> tuple[str, str]:
+    """``(decimal mark, grouping mark)`` of ``lang``'s Latin-digit numbers in CLDR, as ASCII where they are
+    ``.`` or ``,`` (``("", "")`` for a language CLDR does not know): French ``(",", "\u202f")``."""
+    locale = _locale(lang)
+    if locale is None:
+        return "", ""
+    symbols = locale.number_symbols.get("latn") or {}
+    return normalize_digits(symbols.get("decimal", "")), normalize_digits(symbols.get("group", ""))
+
+
+@functools.lru_cache(maxsize=256)
+def _locale(lang: str):
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse((lang or "").replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -155,15 +189,22 @@ def numbers_in(text: str, start: int, end: int, lang: str) -> list[NumberMention
     """
     flat = normalize_digits(text[start:end])  # same length: offsets stay valid
     out: list[NumberMention] = []
+    kind = _kind(lang)
     for numeral in numerals(flat):
         if numeral.glued:
             continue
-        value = numeral.value
+        value = parse_numeral(numeral.text, lang if kind == _OTHER else None)
         if _ORDINAL_SUFFIX.match(flat, numeral.end):  # "21st": a date or rank, often written out on the other side
             out.append(NumberMention(value, start + numeral.start, start + numeral.end, written=False))
             continue
         scale, scale_end = _scale_after(flat, numeral.end, lang)
         out.append(NumberMention(value * scale, start + numeral.start, start + scale_end))
+    if kind == _OTHER:
+        months, month_number = _months_of(lang)
+        for month in months.finditer(flat):
+            out.append(NumberMention(month_number[month.group(1).casefold()], start + month.start(),
+                                     start + month.end(), written=False))
+        return sorted(out, key=lambda n: n.start)
     months, month_number = _months("en" if lang == "en" else "ar")
     for month in months.finditer(flat if lang == "en" else normalize_arabic(flat)):
         if lang == "en":  # normalize_arabic changes offsets, so Arabic months carry no span (they only match)
@@ -199,7 +240,71 @@ def _months(lang: str) -> tuple[re.Pattern[str], dict[str, int]]:
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"), names
 
 
+#: What :func:`numbers_in` reads a language as: English, Arabic (its words and clitics), or any other.
+_ENGLISH, _ARABIC, _OTHER = "en", "ar", "other"
+#: Languages written without spaces: a scale word follows the digits directly and the next word too (10万人).
+_SPACELESS_LANGS = frozenset({"zh", "ja", "th", "lo", "km", "my"})
+#: Languages written in Arabic script whose numbers read as Arabic's (their own scale words come from CLDR).
+_ARABIC_LANGS = frozenset({"ar"})
+
+
+def _kind(lang: str) -> str:
+    base = (lang or "").split("-")[0].split("_")[0].lower()
+    if base == _ENGLISH:
+        return _ENGLISH
+    if base in _ARABIC_LANGS or not base or _locale(base) is None:
+        return _ARABIC  # the Arabic pipeline's default for an undetermined side
+    return _OTHER
+
+
+@functools.lru_cache(maxsize=64)
+def _scales_of(lang: str) -> tuple[re.Pattern[str] | None, dict[str, float]]:
+    """Scale words of ``lang`` from CLDR's compact number formats ("0 millions" -> millions: 1e6, "0 млрд")."""
+    locale = _locale(lang)
+    words: dict[str, float] = {}
+    if locale is not None:
+        for width in ("long", "short"):
+            for plural in (locale.compact_decimal_formats.get(width) or {}).values():
+                for key, pattern in plural.items():
+                    text = str(getattr(pattern, "pattern", pattern))
+                    zeros = text.count("0")
+                    word = re.sub(r"[0\s\u00a0\u202f'’]+", " ", text.split(";")[0]).strip().strip(".")
+                    if zeros and word and not re.search(r"[0-9#¤%]", word):
+                        words.setdefault(word.casefold(), float(key) / 10 ** (zeros - 1))
+    words = {w: v for w, v in words.items() if v >= 1000}
+    if not words:
+        return None, words
+    body = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+    after = "" if lang.split("-")[0] in _SPACELESS_LANGS else "(?!\\w)"  # 10万人: no space, no word end
+    return re.compile(f"[\\s\u00a0\u202f]*({body})\\.?{after}", re.IGNORECASE), words
+
+
+@functools.lru_cache(maxsize=64)
+def _months_of(lang: str) -> tuple[re.Pattern[str], dict[str, int]]:
+    """Month names of ``lang`` (CLDR, formatting and stand-alone forms: февраля, февраль) as weak numbers."""
+    locale = _locale(lang)
+    from xling.names.inflection import stems
+
+    names: dict[str, int] = {}
+    if locale is not None:
+        for context in ("format", "stand-alone"):
+            for number, name in (locale.months.get(context, {}).get("wide") or {}).items():
+                if len(name) >= 3:
+                    names.setdefault(name.casefold(), number)
+                    names.setdefault(stems(name, lang)[-1], number)  # феврал-: февраль, февраля, феврале
+    if not names:
+        return re.compile(r"(?!x)x"), names
+    body = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+    return re.compile(rf"(?<!\w)({body})\w{{0,3}}(?!\w)", re.IGNORECASE), names
+
+
 def _scale_after(text: str, pos: int, lang: str) -> tuple[float, int]:
+    if _kind(lang) == _OTHER:
+        pattern, words = _scales_of(lang)
+        m = pattern.match(text, pos, pos + 40) if pattern is not None else None
+        if m:
+            return words[m.group(1).casefold()], m.end(1)
+        return 1.0, pos
     m = re.match(r"\s+(\S+)", text[pos : pos + 40])
     if m:
         word = m.group(1).lower().strip(".,;:!?\"'")
