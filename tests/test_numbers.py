@@ -94,3 +94,39 @@ def test_numbers_in_offsets_are_into_the_whole_text() -> None:
     start = text.index("بلغ")
     (mention,) = numbers_in(text, start, len(text), "ar")
     assert (mention.value, text[mention.start : mention.end]) == (1.5e9, "١٬٥٠٠ مليون")
+
+
+# -- every language's separators, scale words and months ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "numeral, lang, value",
+    [
+        ("3,5", "fr", 3.5), ("3,5", "ru", 3.5), ("3.5", "en", 3.5), ("1.500", "de", 1500), ("1,500", "en", 1500),
+        ("1,500", "fr", 1.5), ("1,5", "ar", 1.5), ("١٬٥٠٠", "ar", 1500), ("٣٫٥", "ar", 3.5), ("۳٫۵", "fa", 3.5),
+        ("24\u202f350", "fr", 24350), ("24\u00a0350", "ru", 24350), ("1.234,5", "de", 1234.5), ("2,5", "xx", 2.5),
+    ],
+)
+def test_parse_numeral_with_the_language_separators(numeral: str, lang: str, value: float) -> None:
+    assert parse_numeral(numeral, lang) == value
+
+
+def values(text: str, lang: str) -> list[tuple[float, str]]:
+    return [(n.value, text[n.start : n.end]) for n in numbers_in(text, 0, len(text), lang) if n.written]
+
+
+def test_scale_words_of_every_locale_come_from_cldr() -> None:
+    assert values("quelque 100\u202f000 soldats et 3,5 milliards de dollars", "fr") == [
+        (100000, "100\u202f000"), (3.5e9, "3,5 milliards")]
+    assert values("около 100\u00a0000 военных и 3,5 млрд долларов, 2 миллиона", "ru") == [
+        (100000, "100\u00a0000"), (3.5e9, "3,5 млрд"), (2e6, "2 миллиона")]
+    assert values("2,5 Millionen Euro und 1.500 Soldaten", "de") == [(2.5e6, "2,5 Millionen"), (1500, "1.500")]
+    assert values("10万人が参加", "ja") == [(1e5, "10万")]
+    assert values("५० मिनट", "hi") == [(50, "५०")]
+    assert values("５０分間", "ja") == [(50, "５０")]
+
+
+def test_month_names_of_every_locale_are_weak_numbers() -> None:
+    found = numbers_in("в феврале и 21 января", 0, 21, "ru")
+    assert [(n.value, n.written) for n in found] == [(2, False), (21, True), (1, False)]
+    assert [(n.value, n.written) for n in numbers_in("le 3 février", 0, 12, "fr")] == [(3, True), (2, False)]

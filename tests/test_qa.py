@@ -252,6 +252,42 @@ def test_unpaired_quotes_and_brackets() -> None:
     assert highlighted(doc, issue, "target") == ["("]
 
 
+def pair(source_lang: str, source: str, target_lang: str, target: str) -> Document:
+    sides = [Side(lang, text, *segment(text, lang)) for lang, text in ((source_lang, source), (target_lang, target))]
+    beads = [([i], [i]) for i in range(len(sides[0].sentences))]
+    return Document("compare", Settings(), *sides, tuple(Bead(s, t) for s, t in beads))
+
+
+@pytest.mark.parametrize("source_lang, source, target_lang, target", [
+    ("fr", "Le coût a atteint 3,5 milliards de dollars.", "en", "The cost reached 3.5 billion dollars."),
+    ("ru", "Стоимость достигла 3,5 млрд долларов.", "ar", "بلغت الكلفة ٣٫٥ مليار دولار."),
+    ("hi", "बैठक ५० मिनट चली।", "en", "The meeting lasted 50 minutes."),
+    ("fa", "جلسه ۵۰ دقیقه طول کشید.", "de", "Das Treffen dauerte 50 Minuten."),
+    ("fr", "Quelque 100\u202f000 soldats.", "ru", "Около 100\u00a0000 военных."),
+])
+def test_numbers_agree_across_digit_systems_and_separators(source_lang, source, target_lang, target) -> None:
+    assert found(pair(source_lang, source, target_lang, target), "number-mismatch") == []
+
+
+def test_a_changed_number_is_flagged_in_any_pair() -> None:
+    doc = pair("ru", "Разговор длился 50 минут.", "ar", "استمرت المكالمة ١٥ دقيقة.")
+    (issue,) = found(doc, "number-mismatch")
+    assert highlighted(doc, issue, "source") == ["50"] and highlighted(doc, issue, "target") == ["١٥"]
+
+
+@pytest.mark.parametrize("lang, text, lonely", [
+    ("de", "Er sagte: „Nein.“", []), ("de", "»Nein«, sagte er.", []), ("fr", "Il a dit\u00a0: «\u00a0non\u00a0».", []),
+    ("ru", "Он сказал: «нет, „никогда“».", []), ("ja", "彼は「いいえ」と言った。", []), ("pl", "Powiedział: „nie”.", []),
+    ("en", "He said “no.", ["“"]), ("fr", "Il a dit : « non.", ["«"]), ("ja", "彼は「いいえと言った。", ["「"]),
+])
+def test_quotation_marks_of_each_language(lang: str, text: str, lonely: list[str]) -> None:
+    source = "قال: \"لا\"."
+    doc = Document("compare", Settings(), Side("ar", source, *segment(source, "ar")), Side(lang, text, *segment(text, lang)),
+                   (Bead((0,), tuple(range(len(segment(text, lang)[1])))),))
+    issues = found(doc, "unpaired-quote")
+    assert [m for i in issues for m in highlighted(doc, i, "target")] == lonely
+
+
 def test_punctuation() -> None:
     doc = bilingual("ما هي التسوية؟", "What is the compromise.")
     (issue,) = found(doc, "punctuation")

@@ -140,6 +140,9 @@ def recognize_cased(
             if low in rules.common or (initial and low in rules.function):
                 i += 1
                 continue
+            if initial and _opens_before_name(text, toks, i, lang, mid_capitals):
+                i += 1  # "Слова Путина": a sentence-initial word before a name seen inside sentences
+                continue
             j = i + 1
             while j < len(toks) and _only_space(text, toks[j - 1][1], toks[j][0]):
                 nxt = toks[j][2]
@@ -164,6 +167,14 @@ def recognize_cased(
             titled = False
             i = j
     return _label_by_document(found, lang)
+
+
+def _opens_before_name(text: str, toks, i: int, lang: str, mid_capitals: set[str]) -> bool:
+    """Whether the clause-initial word ``toks[i]`` is capitalized only for opening the sentence: it never
+    appears capitalized inside one, and the capitalized word after it does."""
+    if i + 1 >= len(toks) or not _capitalized(toks[i + 1][2]) or not _only_space(text, toks[i][1], toks[i + 1][0]):
+        return False
+    return not set(stems(toks[i][2], lang)) & mid_capitals and bool(set(stems(toks[i + 1][2], lang)) & mid_capitals)
 
 
 def _longest_entry(text: str, toks, i: int, lexicon: Lexicon, lang: str, max_words: int):
