@@ -123,3 +123,39 @@ def test_compare_command(capsys, tmp_path):
     empty.write_text("", encoding="utf-8")
     assert main(["compare", str(source), str(empty), "--model", "none"]) == 2
     assert "empty" in capsys.readouterr().err
+
+
+def test_two_languages_without_a_model_between_them_are_compared_through_english(models_dir):
+    """ar-ru has no model: each side goes through its own model into English (tiny fixture models, whose
+    translations nobody reads), and entities and checks still see both texts verbatim."""
+    from xling.mt.base import DecodeOptions
+    from xling.mt.engine import EnginePool
+    from xling.pipeline.comparison import SIMILARITY_PIVOT
+
+    story = REPO_ROOT / "tests" / "data" / "entities" / "story"
+    arabic, russian = ((story / f"{lang}.txt").read_text("utf-8").split("\n\n")[0] for lang in ("ar", "ru"))
+    calls = []
+    pool = EnginePool(models_dir=models_dir, options=DecodeOptions(max_length_a=0.1, max_length_b=4, retry=False),
+                      cache=False)
+    original = pool.engine
+
+    def engine(source_lang, target_lang="en"):
+        calls.append((source_lang, target_lang))
+        return original(source_lang, target_lang)
+
+    pool.engine = engine
+    doc = compare(arabic, russian, model=pool, source_lang="ar", target_lang="ru")
+    extra = dict(doc.settings.extra)
+    assert extra["similarity"] == SIMILARITY_PIVOT and "model_fallback" not in extra
+    assert ("ar", "en") in calls and ("ru", "en") in calls
+    assert extra["target_model"].endswith("opus-mt-ru-en") and doc.settings.model.endswith("opus-mt-ar-en")
+    assert (doc.settings.source_lang, doc.settings.target_lang) == ("ar", "ru")
+    assert doc.source.text == arabic and doc.target.text == russian
+    lavrov = [e for e in doc.entities if e.name == "Сергей Лавров"]
+    assert len(lavrov) == 1 and {m.side for m in lavrov[0].mentions} == {"source", "target"}
+
+
+def test_a_forced_model_is_not_pivoted(tiny_model_dir):
+    doc = compare("قال لافروف.", "Лавров сказал.", model=str(tiny_model_dir), source_lang="ar", target_lang="ru")
+    extra = dict(doc.settings.extra)
+    assert extra["similarity"] == "length+anchors" and "not into the target" in extra["model_fallback"]

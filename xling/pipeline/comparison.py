@@ -6,7 +6,10 @@ sentences aligned with nothing and ``addition`` for target sentences aligned wit
 
 With a translation model the source sentences are machine-translated first, so the aligner can compare
 words (Bleualign's idea); without one (``model=xling.NO_MODEL``, or when the model cannot be loaded) it aligns on
-lengths and anchors (numbers, names, punctuation) alone, and the settings say so.
+lengths and anchors (numbers, names, punctuation) alone, and the settings say so. Two languages without a
+model between them (Arabic and Russian, French and Chinese) are compared through English: when models are
+routed by language, each side is translated into English and the aligner compares the two translations
+(``settings.extra["similarity"] == "mt-pivot"``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from xling.mt.engine import (
     EnginePool,
     NoModel,
     engine_for_language,
+    routes_by_language,
 )
 from xling.text.reading import check_language, check_text
 
@@ -34,6 +38,10 @@ log = logging.getLogger(__name__)
 
 #: What ``settings.backend`` and ``settings.model`` record for a model-free comparison.
 MODEL_FREE = "none"
+#: The language both sides are translated into when no model joins them directly.
+PIVOT_LANG = "en"
+#: ``settings.extra["similarity"]`` values: model-free, direct MT, MT of both sides into the pivot.
+SIMILARITY_MODEL_FREE, SIMILARITY_MT, SIMILARITY_PIVOT = "length+anchors", "mt", "mt-pivot"
 
 
 def compare(
@@ -80,8 +88,10 @@ def compare(
     target = Side(target_lang, target_text, tgt_paragraphs, tgt_sentences)
 
     translations = None
+    aligned_target = target.sentence_texts()
     settings = Settings(model=MODEL_FREE, backend=MODEL_FREE, beam_size=beam_size or DEFAULT_BEAM_SIZE,
                         source_lang=source_lang, target_lang=target_lang)
+    extra["similarity"] = SIMILARITY_MODEL_FREE
     if not isinstance(model, NoModel):
         engine_options = dict(backend=backend, device=device, compute_type=compute_type, beam_size=beam_size,
                               cache=cache)
@@ -92,15 +102,26 @@ def compare(
                                        f"target text's language '{target_lang}'")
             translations = engine.translate_spans(source.text, [(s.start, s.end) for s in source.sentences])
             settings = engine.settings(source_lang=source_lang, target_lang=target_lang)
+            extra["similarity"] = SIMILARITY_MT
         except ModelUnavailable as err:
-            log.warning("compare: model unavailable, aligning without it: %s", err)
-            extra["model_fallback"] = str(err)
-    extra["similarity"] = "mt" if translations is not None else "length+anchors"
+            pivoted = None
+            if PIVOT_LANG not in (source_lang, target_lang) and routes_by_language(model):
+                try:
+                    pivoted = _pivot(model, source, target, engine_options, extra)
+                except ModelUnavailable as pivot_err:
+                    err = pivot_err
+            if pivoted is None:
+                log.warning("compare: model unavailable, aligning without it: %s", err)
+                extra["model_fallback"] = str(err)
+            else:
+                translations, aligned_target, settings = pivoted
+                settings = settings.replace(source_lang=source_lang, target_lang=target_lang)
+                extra["similarity"] = SIMILARITY_PIVOT
     settings = settings.replace(extra=tuple(sorted(extra.items())))
 
     beads = align(
         source.sentence_texts(),
-        target.sentence_texts(),
+        aligned_target,
         source_translations=translations,
         source_paragraphs=[s.paragraph for s in src_sentences],
         target_paragraphs=[s.paragraph for s in tgt_sentences],
@@ -111,6 +132,26 @@ def compare(
 
         doc = run_annotate(doc, glossary=glossary, consistent_names=consistent_names)
     return doc
+
+
+def _pivot(model, source: Side, target: Side, engine_options: Mapping[str, Any], extra: dict[str, Any]):
+    """Both sides translated into :data:`PIVOT_LANG`: ``(source translations, target translations, settings)``.
+
+    The aligner then compares the source's English with the target's English as if the target were English
+    (same sentences, same order); the entities and checks still read the two texts verbatim.
+    """
+    translated = []
+    settings = None
+    for side in (source, target):
+        engine = engine_for_language(model, side.lang, PIVOT_LANG, **engine_options)
+        if (engine.target_lang or PIVOT_LANG) != PIVOT_LANG:
+            raise ModelUnavailable(f"the model for '{side.lang}' translates into '{engine.target_lang}', "
+                                   f"not into '{PIVOT_LANG}'")
+        translated.append(engine.translate_spans(side.text, [(s.start, s.end) for s in side.sentences]))
+        settings = settings or engine.settings()
+        if side is target:
+            extra["target_model"] = str(engine.settings().model)
+    return translated[0], translated[1], settings
 
 
 def _language(text: str, lang: str, side: str, extra: dict[str, Any]) -> str:
