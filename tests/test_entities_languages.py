@@ -223,3 +223,17 @@ def test_exonyms_and_cldr_names_in_other_locales() -> None:
         hit = lexicon.lookup(form, lang)
         assert hit is not None and hit[0].english[0] == name, form
     assert lexicon.lookup("Lavrov", "fr") is None
+
+
+HELDOUT = DATA / "heldout_story"
+
+
+@pytest.mark.parametrize("source, target", PAIRS[:4], ids=[f"{s}-{t}" for s, t in PAIRS[:4]])
+def test_held_out_story_has_no_wrong_link_and_no_false_alarm(source: str, target: str) -> None:
+    """A second story, written after the linker was built and never tuned on: what it misses (Ван И,
+    IRNA/إرنا: two consonant classes; the IAEA: no lexicon entry) is reported in eval/README, not fixed here."""
+    doc = compare((HELDOUT / f"{source}.txt").read_text("utf-8"), (HELDOUT / f"{target}.txt").read_text("utf-8"),
+                  model=xling.NO_MODEL, source_lang=source, target_lang=target)
+    result = score(doc, read_gold(HELDOUT / "gold.tsv"), source, target)
+    assert result.wrong == [] and result.false_alarms == []
+    assert result.recall >= 0.7, result.missed
