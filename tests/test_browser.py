@@ -1,6 +1,7 @@
 """The page in real headless Chromium: streaming view, sentence highlighting, entity colours, inert hostile text.
 
-Set XLING_README_SCREENSHOT=docs/screenshot.png to also write the README's screenshot (compare view of the seed).
+Set XLING_README_SCREENSHOT=docs/screenshot.png to also write the README's screenshots: the compare view of the
+seed (that path) and of the French example on a page that routes languages (docs/screenshot-fr.png).
 """
 
 from __future__ import annotations
@@ -52,6 +53,15 @@ def app_url(tiny_model_dir) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def routed_url(models_dir) -> Iterator[str]:
+    """A page started without --model: every language routed to its model in ``models_dir``."""
+    demo = ui.build_demo(None, models_dir=models_dir)
+    _, url, _ = ui.launch(demo, port=free_port(), prevent_thread_lock=True, quiet=True)
+    yield url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -93,6 +103,15 @@ def classes(page, selector: str) -> list[list[str]]:
 def translate(page, text: str) -> None:
     page.fill("#xl-source textarea", text)
     page.get_by_role("button", name="Translate", exact=True).click()
+
+
+def choose(page, menu: str, label: str) -> None:
+    """Pick ``label`` in a Gradio dropdown."""
+    field = page.locator(f"{menu} input")
+    field.click()
+    listbox = field.get_attribute("aria-controls")
+    page.locator(f"#{listbox}").get_by_role("option", name=label, exact=True).click()
+    page.wait_for_function(f"() => document.querySelector('{menu} input').value === {label!r}")
 
 
 def wait_done(page, view: str) -> None:
@@ -191,6 +210,8 @@ def test_hostile_input_stays_inert(page, tmp_path):
         page.get_by_role("tab", name="Compare").click()
         page.fill("#xl-compare-source textarea", XSS)
         page.fill("#xl-compare-target textarea", XSS_ENGLISH)
+        choose(page, "#xl-compare-source-lang", "Arabic (ar)")  # markup-heavy text: name the languages
+        choose(page, "#xl-compare-target-lang", "English (en)")
         page.get_by_label("Use the translation model").uncheck()
         page.get_by_role("button", name="Compare", exact=True).click()
         wait_done(page, "#xl-compare-view")
@@ -236,3 +257,52 @@ def test_stop_cancels_a_running_translation(page, seed_text):
     translate(page, "وحذر من عقوبات جديدة.")  # the page takes a new request at once
     page.wait_for_function(f"() => document.querySelectorAll('{view} .xl-src .xl-s').length == 1")
     wait_done(page, view)
+
+
+def test_routed_page_detects_the_language_and_directs_the_text(browser, routed_url, monkeypatch):
+    monkeypatch.delenv("XLING_MODEL", raising=False)
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(routed_url)
+    page.wait_for_selector("#xl-source textarea")
+    box = "#xl-source textarea"
+    assert page.get_attribute(box, "dir") == "auto"
+    page.fill(box, ARABIC)
+    assert page.eval_on_selector(box, "t => getComputedStyle(t).direction") == "rtl"
+    page.fill(box, "Le président a parlé mardi.")
+    assert page.eval_on_selector(box, "t => getComputedStyle(t).direction") == "ltr"
+    # the French example, translated by the French model, its language detected and said
+    page.get_by_text("Rail plan in Portugal").first.click()
+    page.get_by_role("button", name="Translate", exact=True).click()
+    view = "#xl-translate-view"
+    wait_done(page, view)
+    status = page.locator("#xl-translate-status").inner_text()
+    assert "French (fr, detected" in status and "opus-mt-fr-en" in status
+    assert page.locator(f"{view} .xl-src").first.get_attribute("lang") == "fr"
+    assert page.locator(f"{view} .xl-src").first.get_attribute("dir") == "ltr"
+    # a language without its model: said in place, and the page goes on with another
+    page.fill(box, "Die Bundesregierung hat am Mittwoch in Berlin neue Hilfen für die Landwirtschaft beschlossen.")
+    page.get_by_role("button", name="Translate", exact=True).click()
+    notice = page.wait_for_selector(f"{view} .xl-notice-error")
+    assert "Helsinki-NLP/opus-mt-de-en" in notice.inner_text()
+    # compare the Russian example with its English version, without a model
+    page.get_by_role("tab", name="Compare").click()
+    page.get_by_text("Bridge repairs in Novosibirsk").last.click()
+    page.get_by_label("Use the translation model").uncheck()
+    page.get_by_role("button", name="Compare", exact=True).click()
+    wait_done(page, "#xl-compare-view")
+    status = page.locator("#xl-compare-status").inner_text()
+    assert "Russian (ru, detected" in status and "English (en, detected" in status
+    shot = os.environ.get("XLING_README_SCREENSHOT")
+    if shot:
+        page.get_by_text("Rail plan in Portugal").last.click()
+        page.get_by_role("button", name="Compare", exact=True).click()
+        page.wait_for_function("() => document.querySelector('#xl-compare-status').innerText.includes('French')")
+        wait_done(page, "#xl-compare-view")
+        page.evaluate("() => document.querySelector('#xl-compare-status').scrollIntoView()")
+        page.locator('#xl-compare-view .xl-tgt .xl-s[data-s="1"]').hover()
+        out = Path(shot)
+        _save_small(page.screenshot(type="png", clip=_clip(page, "#xl-compare-status", 760)),
+                    out.with_name(out.stem + "-fr" + out.suffix))
+    context.close()
