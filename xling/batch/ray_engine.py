@@ -32,6 +32,10 @@ READ_RESERVE_CPUS = 1.0
 MIN_ACTOR_CPUS = 0.1
 #: Object store of a local Ray started for the run (shards are small; the default takes 30% of memory).
 LOCAL_OBJECT_STORE_BYTES = 256 * 1024 * 1024
+#: ``ray.init(address=LOCAL)`` starts a new local Ray even where a ``ray start`` cluster runs on this machine.
+LOCAL = "local"
+#: Actors go to different nodes where they can.
+SPREAD = "SPREAD"
 INSTALL_HINT = "the ray engine needs Ray Data: pip install 'xling[ray]' (or pip install 'ray[data]')"
 _ROW_COLUMNS = ("shard", "position", "id", "text", "target_text", "error_code", "error_message")
 
@@ -124,7 +128,7 @@ def start_ray(address: str | None) -> bool:
     if address:
         ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
     else:
-        ray.init(include_dashboard=False, object_store_memory=LOCAL_OBJECT_STORE_BYTES,
+        ray.init(address=LOCAL, include_dashboard=False, object_store_memory=LOCAL_OBJECT_STORE_BYTES,
                  logging_level=logging.WARNING, log_to_driver=False)
     return True
 
@@ -154,6 +158,7 @@ def run_on_ray(
             RayShardWorker, batch_size=None, batch_format="pyarrow", fn_constructor_kwargs=args,
             compute=ray.data.ActorPoolStrategy(size=workers),
             num_cpus=actor_cpus(cluster_cpus, workers, threads),
+            scheduling_strategy=SPREAD,  # one model per node before two on one: a cluster's nodes all work
         )
         specs = {s.index: s for s in pending}
         parts: dict[int, list[ShardOutput]] = {}

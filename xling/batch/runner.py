@@ -194,6 +194,10 @@ class ShardWorker:
         self.model = spec.build()
         self.routed = spec.model is None
         self.info: dict[str, Any] = {"host": socket.gethostname(), "pid": os.getpid()}
+        if not self.routed:
+            # now, not on the first shard: a model that cannot load stops the run before any row, and a Ray
+            # actor counts as ready (and gets work) only once its model is in memory
+            self.model.load()
 
     def _one(self, row: Row) -> Any:
         if self.mode == COMPARE:
