@@ -192,19 +192,21 @@ def romanize_kana(word: str) -> str:
 
 
 def _romaji(word: str) -> str:
-    try:
-        import pykakasi
-    except ImportError:
+    kakasi = _kakasi()
+    if kakasi is None:
         from anyascii import anyascii
 
         return anyascii(word.replace("\u30c3", "").replace("\u30fc", ""))
-    return "".join(item["hepburn"] for item in _kakasi().convert(word))
+    return "".join(item["hepburn"] for item in kakasi.convert(word))
 
 
 @functools.cache
 def _kakasi():
-    import pykakasi
-
+    """pykakasi's converter, or None when the optional ``cjk`` extra is not installed."""
+    try:
+        import pykakasi
+    except ImportError:
+        return None
     return pykakasi.kakasi()
 
 
