@@ -59,3 +59,21 @@ def test_local_directory_loads_once_per_process(tiny_model_dir):
     first = Engine(str(tiny_model_dir)).backend
     second = Engine(str(tiny_model_dir)).backend
     assert first is second and first.source_lang == "ar" and first.target_lang == "en"
+
+
+def test_long_paragraphs_are_measured_without_the_tokenizers_length_warning(tiny_model_dir):
+    import logging
+
+    from xling.mt.engine import Engine
+
+    heard: list[logging.LogRecord] = []
+    listener = logging.Handler()
+    listener.emit = heard.append  # transformers' logger does not propagate: listen on it directly
+    hf_logger = logging.getLogger("transformers")
+    hf_logger.addHandler(listener)
+    try:
+        engine = Engine(str(tiny_model_dir), cache=False)
+        assert engine.count_tokens("بوتين " * 3000) > 512  # measured whole before xling splits it
+    finally:
+        hf_logger.removeHandler(listener)
+    assert not [r for r in heard if "sequence length" in r.getMessage()]

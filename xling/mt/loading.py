@@ -119,11 +119,20 @@ def resolve_model(model: str, revision: str | None = None) -> str:
     return check_model_dir(Path(downloaded), model)
 
 
+#: The tokenizer's length bound once xling does the splitting (see :func:`load_tokenizer`).
+UNBOUNDED_LENGTH = 10**9
+
+
 def load_tokenizer(model_dir: str, model: str):  # -> transformers.MarianTokenizer
     """The Marian tokenizer of a resolved model directory (source/target SentencePiece + joint vocab)."""
     from transformers import MarianTokenizer
 
     try:
-        return MarianTokenizer.from_pretrained(model_dir)
+        tokenizer = MarianTokenizer.from_pretrained(model_dir)
     except Exception as err:
         raise ModelUnavailable(f"Cannot load the tokenizer of '{model}' from {model_dir}: {err}") from None
+    # xling measures whole paragraphs in tokens to decide where to split them, and splits every input to
+    # fit the model's positions itself (xling.text.segment.split_long): the tokenizer's own 512-token
+    # length, which only serves its "sequence is longer than ... (99002 > 512)" warning, does not apply.
+    tokenizer.model_max_length = UNBOUNDED_LENGTH
+    return tokenizer
