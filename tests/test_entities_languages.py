@@ -8,7 +8,7 @@ import functools
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import xling
@@ -237,3 +237,50 @@ def test_held_out_story_has_no_wrong_link_and_no_false_alarm(source: str, target
     result = score(doc, read_gold(HELDOUT / "gold.tsv"), source, target)
     assert result.wrong == [] and result.false_alarms == []
     assert result.recall >= 0.7, result.missed
+
+
+# -- any document in any pair of languages --------------------------------------------------------------
+
+WORDS = {
+    "fr": ["Poutine", "Biden", "Genève", "l'OTAN", "le", "président", "À", "Moscou", "3,5", "« oui »", "dit", "Le"],
+    "ru": ["Путин", "Путина", "Байденом", "Женеве", "НАТО", "и", "В", "Президент", "сказал", "100\u00a0000", "Слова"],
+    "de": ["Putin", "Kanzler", "Wirtschaft", "Genf", "der", "Die", "„ja“", "1.500", "sagte", "US-Präsident"],
+    "he": ["פוטין", "ביידן", "ג'ו", "ונשיא", "הקרמלין", "ז'נבה", "אמר", "50"],
+    "zh": ["普京", "拜登", "日内瓦", "北约", "说", "。", "50", "·"],
+    "ja": ["プーチン", "バイデン", "・", "ジュネーブ", "は", "大統領", "10万", "「", "」"],
+    "hi": ["पुतिन", "बाइडन", "ने", "जिनेवा", "५०", "कहा"],
+    "en": ["Putin", "Biden", "Geneva", "NATO", "said", "The", "50", "Moscow", "US"],
+}
+
+
+@st.composite
+def any_pair(draw):
+    source_lang, target_lang = draw(st.sampled_from(sorted(WORDS))), draw(st.sampled_from(sorted(WORDS)))
+
+    def text(lang: str) -> str:
+        n = draw(st.integers(1, 4))
+        return " ".join(" ".join(draw(st.lists(st.sampled_from(WORDS[lang]), min_size=1, max_size=8))) + "."
+                        for _ in range(n))
+
+    source, target = text(source_lang), text(target_lang)
+    sp, ss = segment(source, source_lang)
+    tp, ts = segment(target, target_lang)
+    k = min(len(ss), len(ts))
+    beads = [Bead((i,), (i,)) for i in range(k - 1)]
+    beads.append(Bead(tuple(range(k - 1, len(ss))), tuple(range(k - 1, len(ts)))))
+    return Document("compare", Settings(), Side(source_lang, source, sp, ss), Side(target_lang, target, tp, ts),
+                    tuple(beads))
+
+
+@settings(max_examples=60, deadline=None)
+@given(any_pair())
+def test_linking_and_checks_hold_in_any_pair_of_languages(doc: Document) -> None:
+    from xling.qa.checks import REGISTRY
+
+    out = run_checks(link_entities(doc))
+    out.validate()
+    assert {i.code for i in out.issues} <= set(REGISTRY)
+    for e in out.entities:
+        assert e.mentions and all(doc.side(m.side).text[m.start : m.end].strip() for m in e.mentions)
+    spans = sorted((m.side, m.start, m.end) for e in out.entities for m in e.mentions)
+    assert all(a[0] != b[0] or a[2] <= b[1] for a, b in zip(spans, spans[1:])), "mentions overlap"
