@@ -1,8 +1,11 @@
-"""Names by sound across scripts: one consonant skeleton for Arabic and Latin spellings, and its similarity.
+"""Names by sound across scripts: one consonant skeleton for every script's spelling, and its similarity.
 
 Arabic writes names with few vowels; English writes the same name with vowels and digraphs (sh, kh, ph).
 Both are reduced to a *consonant skeleton* over shared classes (b/p, f/v, j/g, k/q/c, s/sh ...), so
-بوتين and Putin both become ``BTN``. The entity linker compares skeletons with a weighted edit distance
+بوتين and Putin both become ``BTN``. Other scripts are romanized first by a maintained library (anyascii,
+ISC, every script; pypinyin, MIT, for Chinese when installed) and read with the Latin rules: Путин,
+Πούτιν, पुतिन, プーチン are ``BTN`` too; Hebrew, an abjad like Arabic, has its own letter table, and
+Persian and Urdu letters (پ چ ژ گ ک ی ے ٹ ڈ ڑ ں ھ) are in the Arabic one. The entity linker compares skeletons with a weighted edit distance
 (:func:`skeleton_similarity`); the sentence aligner needs exact matches to use them as features and
 compares :func:`skeleton_key`, the same skeleton with the classes the distance calls near merged.
 """
@@ -111,7 +114,7 @@ def _latin_skeleton(word: str, either: str) -> str:
     return collapse("".join(out))
 
 
-# -- other scripts: a maintained romanizer (anyascii, pypinyin, pykakasi), then the Latin rules ----------
+# -- other scripts: a maintained romanizer (anyascii; pypinyin for Chinese when installed), then Latin rules ---
 
 _HEBREW = {
     "ב": "v", "ג": "J", "ד": "D", "ה": "H", "ז": "Z", "ח": "H", "ט": "T", "כ": "K", "ך": "K", "ל": "L",
@@ -184,30 +187,15 @@ def _pinyin(word: str) -> list[str]:
 
 @functools.lru_cache(maxsize=65536)
 def romanize_kana(word: str) -> str:
-    """Consonant skeleton of a Japanese word from its romaji (pykakasi's Hepburn when installed, else
-    anyascii): ラブロフ ra-bu-ro-fu -> rvrF; r is either liquid, b may be a v, chi a palatalized t."""
-    latin = _romaji(word).lower()
+    """Consonant skeleton of a Japanese word from anyascii's romaji of its kana (the sokuon ッ and the long
+    mark ー dropped: they lengthen, they add no consonant): ラブロフ ra-bu-ro-fu -> rvrF; r is either liquid,
+    b may be a v, chi a palatalized t. Kana are phonetic, so no dictionary is needed for names in them
+    (pykakasi, which reads kanji too, is GPL-3.0 and not used)."""
+    from anyascii import anyascii
+
+    latin = anyascii(word.replace("\u30c3", "").replace("\u30fc", "").replace("\u3063", "")).lower()
     latin = re.sub(r"ch", "j", latin)
     return collapse(_latin_skeleton(latin.replace("b", "v").replace("l", "r"), "vrj"))
-
-
-def _romaji(word: str) -> str:
-    kakasi = _kakasi()
-    if kakasi is None:
-        from anyascii import anyascii
-
-        return anyascii(word.replace("\u30c3", "").replace("\u30fc", ""))
-    return "".join(item["hepburn"] for item in kakasi.convert(word))
-
-
-@functools.cache
-def _kakasi():
-    """pykakasi's converter, or None when the optional ``cjk`` extra is not installed."""
-    try:
-        import pykakasi
-    except ImportError:
-        return None
-    return pykakasi.kakasi()
 
 
 #: Greek digraphs for b, d, g (Μπλίνκεν = Blinken) before anyascii reads the letters.
