@@ -20,7 +20,15 @@ PACKAGE_FILES = {
     "xling/render/static/view.js",
     "xling/data/examples/ar-en.ar.txt",
     "xling/data/examples/ar-en.en.txt",
+    "xling/data/examples/fr-en.fr.txt",
+    "xling/data/examples/fr-en.en.txt",
+    "xling/data/examples/ru-en.ru.txt",
+    "xling/data/examples/ru-en.en.txt",
     "xling/data/lexicon.tsv",
+    "xling/data/models.tsv",
+    "xling/data/exonyms.tsv",
+    "xling/data/inflection.tsv",
+    "xling/data/name_words.tsv",
 }
 _BUILD_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build", "dist", ".*")
 
@@ -111,14 +119,16 @@ def test_installed_wheel_reads_nothing_from_the_repository(wheel, tmp_path):
     assert result["example_en"] == (REPO_ROOT / "seeds" / "en" / SEED_NAME).read_text(encoding="utf-8")
 
 
-def test_the_page_offers_the_example_article():
-    gr = pytest.importorskip("gradio")
+def test_the_page_offers_the_example_articles():
+    import gradio as gr
+
     from xling.serve import ui
 
     demo = ui.build_demo(None, preload=False)
     examples = [block for block in demo.blocks.values() if isinstance(block, gr.Dataset)]
     samples = [sample for block in examples for sample in block.samples]
-    arabic, english = ui.example_text("ar"), ui.example_text("en")
-    assert [arabic] in samples, "the Translate tab lost its example"
-    assert [arabic, english] in samples, "the Compare tab lost its example"
-    assert "بوتين" in arabic and "Putin" in english
+    for pair in ("ar-en", "fr-en", "ru-en"):
+        source, english = ui.example_text(pair.split("-")[0], pair), ui.example_text("en", pair)
+        assert [source, "auto"] in samples, f"the Translate tab lost its {pair} example"
+        assert [source, english, "auto", "auto"] in samples, f"the Compare tab lost its {pair} example"
+    assert "بوتين" in ui.example_text("ar") and "Putin" in ui.example_text("en")
