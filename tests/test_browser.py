@@ -296,7 +296,11 @@ def test_routed_page_detects_the_language_and_directs_the_text(browser, routed_u
     assert "Russian (ru, detected" in status and "English (en, detected" in status
     shot = os.environ.get("XLING_README_SCREENSHOT")
     if shot:
+        page.goto(routed_url)  # a fresh page: no notice left over from the steps above
+        page.wait_for_selector("#xl-source textarea")
+        page.get_by_role("tab", name="Compare").click()
         page.get_by_text("Rail plan in Portugal").last.click()
+        page.get_by_label("Use the translation model").uncheck()
         page.get_by_role("button", name="Compare", exact=True).click()
         page.wait_for_function("() => document.querySelector('#xl-compare-status').innerText.includes('French')")
         wait_done(page, "#xl-compare-view")

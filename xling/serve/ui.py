@@ -26,6 +26,7 @@ import gradio as gr  # noqa: E402
 from xling.document import AUTO_LANG, Document  # noqa: E402
 from xling.errors import ModelUnavailable, XlingError  # noqa: E402
 from xling.mt.engine import DEFAULT_MAX_MODELS  # noqa: E402
+from xling.pipeline.comparison import MODEL_FREE  # noqa: E402
 from xling.render.html import (  # noqa: E402
     ARABIC_FONTS,
     UI_FONTS,
@@ -163,11 +164,12 @@ def status_line(doc: Document) -> str:
             confidence = float(str(detected).partition(":")[2] or 0)
             how = f", detected, {confidence:.0%}"
         parts.append(f"{label}: {language_name(lang)} ({lang}{how})")
-    model = doc.settings.model
     if extra.get("model_fallback"):
         parts.append(f"aligned without a model ({extra['model_fallback']})")
+    elif doc.settings.model == MODEL_FREE:
+        parts.append("aligned without a model (lengths, numbers, names)")
     else:
-        parts.append(f"model: {model}")
+        parts.append(f"model: {doc.settings.model}")
     return render_message(" · ".join(parts))
 
 
