@@ -12,8 +12,8 @@ Client ``i`` of a level sends one request of kind ``KINDS[i % 5]``:
 * ``lt-translate``: LibreTranslate's ``POST /translate`` (``source=auto``);
 * ``gradio-translate`` / ``gradio-compare``: the page's Gradio API (``/gradio_api/call/...``, server-sent events).
 
-Every request has its own text (a paragraph of the seed article, numbered in Arabic-Indic digits), so no
-answer comes from the server's caches. The single-request answers come first, from a separate server
+Every request has its own text (a paragraph of the seed article with every sentence numbered, in
+Arabic-Indic digits on the Arabic side), so no answer comes from the server's caches. The single-request answers come first, from a separate server
 process, one request at a time; the load then runs against a fresh server, and every successful answer is
 checked to equal its single-request answer (the whole JSON document; LibreTranslate: the text).
 
@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -61,8 +62,16 @@ def texts(n: int, offset: int) -> list[tuple[str, str]]:
     out = []
     for k in range(n):
         number = offset + k
-        out.append((f"{ar[k % len(ar)]} ({str(number).translate(ARABIC_DIGITS)})", f"{en[k % len(en)]} ({number})"))
+        out.append((_numbered(ar[k % len(ar)], str(number).translate(ARABIC_DIGITS)),
+                    _numbered(en[k % len(en)], str(number))))
     return out
+
+
+def _numbered(paragraph: str, number: str) -> str:
+    """Every sentence of ``paragraph`` tagged with ``number``: the server's sentence cache never answers."""
+    text = paragraph.rstrip()
+    tagged = re.sub(r"([.!?؟])(\s|$)", rf" ({number})\1\2", text)
+    return tagged if tagged != text else f"{text} ({number})"
 
 
 # -- the server ------------------------------------------------------------------------------------------------
