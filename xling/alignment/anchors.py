@@ -15,10 +15,15 @@ from collections.abc import Iterable
 
 from xling.names.phonetics import skeleton, skeleton_key
 from xling.text.numbers import numerals
-from xling.text.scripts import script_of, script_share
+from xling.text.scripts import main_script, script_of, script_share
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-_QUOTES = re.compile(r"[\"«»“”„]")
+_QUOTES = re.compile(r"[\"«»“”„「」『』]")
+#: Punctuation that translators keep, each a feature of its own once NFKC has folded the full-width forms
+#: of Chinese and Japanese (？ ！ （): question and exclamation marks (Arabic ؟ too), ellipses, parentheses.
+_KEPT_PUNCTUATION = {"?": re.compile(r"[?؟]"), "!": re.compile(r"!+"), "…": re.compile(r"…+|\.{3,}"), "(": re.compile(r"\(")}
+#: Scripts whose words :mod:`xling.names.phonetics` reduces to consonant skeletons.
+SKELETON_SCRIPTS = ("Latin", "Arabic")
 _ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
 _ARABIC_CLITICS = ("و", "ف", "ب", "ل")
 
@@ -52,20 +57,27 @@ def is_latin_text(text: str) -> bool:
     return script_share(text, "Latin") >= 0.5
 
 
-def anchor_features(text: str, *, latin_partner: bool, latin_self: bool) -> list[str]:
+def anchor_features(text: str, *, latin_partner: bool, latin_self: bool, partner_names: bool = True) -> list[str]:
     """Model-free anchor features of one sentence.
 
-    ``latin_self``: this side is written in Latin script; ``latin_partner``: the other side is. Two Latin
-    sides share numbers, punctuation and cognates; a non-Latin side (Arabic) is matched through
-    numbers, punctuation, its Latin-script tokens and the consonant skeletons of its words against the
-    capitalized words (names) of the Latin side.
+    ``latin_self``: this side is written in Latin script; ``latin_partner``: the other side is;
+    ``partner_names``: the other side writes names in a script of :data:`SKELETON_SCRIPTS`. Two Latin
+    sides share numbers, punctuation and cognates; a Latin side and an Arabic one are matched through
+    numbers, punctuation, Latin-script tokens and the consonant skeletons of the Arabic words against the
+    capitalized words (names) of the Latin side. Against a script without skeletons (Chinese, Japanese,
+    Russian...) names cannot be matched, so the Latin side offers its capitalized words only as ``t:``
+    tokens, which the other side's Latin-script tokens can match but which never count against a bead.
     """
+    folded = unicodedata.normalize("NFKC", text)
     feats = [f"#{n.digits}" for n in numerals(text)]
-    feats += ["Q" for _ in _QUOTES.findall(text)] + ["?" for _ in re.findall(r"[?؟]", text)]
+    feats += ["Q" for _ in _QUOTES.findall(folded)]
+    feats += [mark for mark, pattern in _KEPT_PUNCTUATION.items() for _ in pattern.findall(folded)]
     words = _WORD.findall(text)
     if latin_self and latin_partner:
         feats += [f"c:{fold(w)[:4]}" for w in words if len(w) >= 4]
         feats += [f"w:{fold(w)}" for w in words if 1 < len(w) < 4 and w[0].isupper()]
+    elif latin_self and not partner_names:
+        feats += [f"t:{fold(w)}" for w in words if w[0].isupper() and len(w) > 1]
     elif latin_self:
         for w in words:
             if w[0].isupper() and len(w) > 1:
@@ -76,8 +88,8 @@ def anchor_features(text: str, *, latin_partner: bool, latin_self: bool) -> list
     else:
         for w in words:
             if script_of(w[0]) == "Latin":
-                feats.append(f"w:{fold(w)}")
-            else:
+                feats.append(f"w:{fold(w)}" if latin_partner and partner_names else f"t:{fold(w)}")
+            elif script_of(w[0]) == "Arabic":
                 feats += [f"n:{sk}" for sk in arabic_name_keys(w)]
     return feats
 
@@ -85,6 +97,11 @@ def anchor_features(text: str, *, latin_partner: bool, latin_self: bool) -> list
 def document_anchor_features(sentences: Iterable[str], partner_sentences: Iterable[str]) -> list[list[str]]:
     """Anchor features of every sentence of one side, given the other side (for its script)."""
     sentences = list(sentences)
+    partner = " ".join(partner_sentences)
     latin_self = is_latin_text(" ".join(sentences))
-    latin_partner = is_latin_text(" ".join(partner_sentences))
-    return [anchor_features(s, latin_partner=latin_partner, latin_self=latin_self) for s in sentences]
+    latin_partner = is_latin_text(partner)
+    partner_names = main_script(partner) in SKELETON_SCRIPTS
+    return [
+        anchor_features(s, latin_partner=latin_partner, latin_self=latin_self, partner_names=partner_names)
+        for s in sentences
+    ]
