@@ -20,7 +20,8 @@ from hypothesis import strategies as st  # noqa: E402
 from xling.errors import ModelUnavailable, XlingError  # noqa: E402
 from xling.mt import ct2  # noqa: E402
 from xling.mt.base import DecodeOptions  # noqa: E402
-from xling.mt.ct2 import CT2Backend, converted_dir, physical_cores  # noqa: E402
+from xling.mt.base import THREADS_ENV, physical_cores  # noqa: E402
+from xling.mt.ct2 import CT2Backend, converted_dir, worker_jobs  # noqa: E402
 
 SHORT = DecodeOptions(beam_size=1, retry=False, max_length_a=0.25, max_length_b=4)
 
@@ -304,11 +305,101 @@ def test_missing_ctranslate2_says_how_to_install(tiny_model_dir, monkeypatch):
         CT2Backend(str(tiny_model_dir)).load()
 
 
-def test_threads_default_to_physical_cores(ct2_cache, tiny_model_dir):
+def test_threads_default_to_physical_cores(ct2_cache, tiny_model_dir, monkeypatch):
+    monkeypatch.delenv(THREADS_ENV, raising=False)
     assert 1 <= physical_cores() <= (os.cpu_count() or 1)
     backend = CT2Backend(str(tiny_model_dir), cache_dir=ct2_cache).load()
-    assert backend.threads == physical_cores()
+    assert backend.threads == physical_cores() and backend.intra_threads == 1
     assert backend.translator.num_active_batches == 0
+    assert backend.translator.num_translators == physical_cores()  # workers: inter_threads
+
+
+def test_threads_from_the_environment_and_explicit(ct2_cache, tiny_model_dir, monkeypatch):
+    monkeypatch.setenv(THREADS_ENV, "3")
+    assert CT2Backend(str(tiny_model_dir), cache_dir=ct2_cache).load().translator.num_translators == 3
+    explicit = CT2Backend(str(tiny_model_dir), threads=1, cache_dir=ct2_cache).load()  # threads= wins
+    assert explicit.threads == 1 and explicit.translator.num_translators == 1
+    monkeypatch.setenv(THREADS_ENV, "many")
+    with pytest.raises(XlingError, match=THREADS_ENV):
+        CT2Backend(str(tiny_model_dir), cache_dir=ct2_cache).load()
+    with pytest.raises(XlingError, match="intra_threads"):
+        CT2Backend(str(tiny_model_dir), intra_threads=0)
+
+
+# -- parallel jobs -------------------------------------------------------------------------------------------
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(1, 300), min_size=1, max_size=40), st.integers(1, 8), st.integers(1, 16),
+       st.integers(40, 4096))
+def test_worker_jobs_cover_each_input_once_within_its_batch(lengths, workers, max_batch, batch_tokens):
+    from xling.mt.base import length_sorted_batches
+
+    batches = length_sorted_batches(lengths, batch_tokens, max_batch)
+    jobs = worker_jobs(batches, lengths, workers)
+    assert sorted(i for job, _ in jobs for i in job) == list(range(len(lengths)))
+    assert all(job and set(job) <= set(batches[b]) for job, b in jobs)
+    assert len(jobs) >= min(workers, len(lengths))  # every worker busy when there is enough to split
+    if len(batches) >= workers:
+        assert [job for job, _ in jobs] == batches  # enough batches: none split
+
+
+def test_a_lone_batch_is_split_between_the_workers_without_changing_outputs(parity_model_dir, ct2_cache, sentences):
+    options = SHORT.replace(beam_size=2, force_length=True)
+    one = CT2Backend(str(parity_model_dir), compute_type="float32", threads=1, cache_dir=ct2_cache).load()
+    two = CT2Backend(str(parity_model_dir), compute_type="float32", threads=2, cache_dir=ct2_cache).load()
+    calls = []
+    real = two.translator
+
+    class Spy:
+        def translate_batch(self, source, **kwargs):
+            calls.append((len(source), kwargs["max_decoding_length"], kwargs.get("asynchronous")))
+            return real.translate_batch(source, **kwargs)
+
+    two.translator = Spy()
+    try:
+        got = two.translate(sentences, options)
+    finally:
+        two.translator = real
+    assert [h.tokens for h in got] == [h.tokens for h in one.translate(sentences, options)]
+    assert len(calls) == 2 and sum(n for n, _, _ in calls) == len(sentences)
+    assert len({length for _, length, _ in calls}) == 1  # the forced length stays the whole batch's
+    assert all(asynchronous for _, _, asynchronous in calls)  # submitted together, run side by side
+
+
+# -- the transformers backend's torch threads (one policy, in the base class) ------------------------------
+@pytest.fixture
+def torch_threads():
+    import torch
+
+    before = torch.get_num_threads()
+    yield torch
+    torch.set_num_threads(before)
+
+
+def test_transformers_sets_torch_to_one_thread_by_default(tiny_model_dir, torch_threads, monkeypatch):
+    from xling.mt.marian import MarianBackend
+
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    torch_threads.set_num_threads(len(os.sched_getaffinity(0)))  # torch's own default
+    backend = MarianBackend(str(tiny_model_dir), device="cpu").load()
+    assert backend.threads == 1 and torch_threads.get_num_threads() == 1
+    assert MarianBackend(str(tiny_model_dir), device="cpu", threads=2).load().threads == 2
+    assert torch_threads.get_num_threads() == 2
+    monkeypatch.setenv(THREADS_ENV, "3")
+    assert MarianBackend(str(tiny_model_dir), device="cpu").load().threads == 3
+    with pytest.raises(XlingError, match="threads"):
+        MarianBackend(str(tiny_model_dir), threads=0)
+
+
+def test_transformers_leaves_a_thread_count_the_process_chose(tiny_model_dir, torch_threads, monkeypatch):
+    from xling.mt.marian import MarianBackend
+
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    chosen = len(os.sched_getaffinity(0)) + 3  # not torch's default: someone set it
+    torch_threads.set_num_threads(chosen)
+    backend = MarianBackend(str(tiny_model_dir), device="cpu").load()
+    assert backend.threads == chosen and torch_threads.get_num_threads() == chosen
 
 
 # -- through the pipeline ---------------------------------------------------------------------------------
@@ -323,39 +414,3 @@ def test_translate_with_ct2_backend(tiny_model_dir, seed_text, ct2_cache, monkey
     assert doc.settings.backend == "ct2" and doc.settings.compute_type == "float32"
     assert len(doc.target.paragraphs) == len(doc.source.paragraphs)
     assert doc.target.text.strip()
-
-
-# -- the speed benchmark's own plumbing ------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def speed_bench():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("speed_bench", Path(__file__).resolve().parents[1] / "eval" / "speed_bench.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_bench_corpus_is_distinct_and_reproducible(speed_bench, seed_text):
-    articles = speed_bench.corpus_articles(4)
-    assert articles == speed_bench.corpus_articles(4)
-    assert len(set(articles)) == 4
-    n_paragraphs = len([p for p in seed_text.split("\n") if p.strip()])
-    assert all(len(a.split("\n\n")) == n_paragraphs for a in articles)
-
-
-def test_bench_worker_replays_the_same_model_calls(speed_bench, tiny_model_dir, ct2_cache, monkeypatch):
-    monkeypatch.setenv("XLING_CACHE", str(ct2_cache.parent))
-    monkeypatch.setattr(speed_bench, "LENGTH_A", 0.0)  # short forced outputs: plumbing, not speed
-    monkeypatch.setattr(speed_bench, "LENGTH_B", 6)
-    spec = {"model": str(tiny_model_dir), "backend": "ct2", "compute_type": "int8", "threads": 1, "repeats": 1,
-            "articles": 1, "beams": [2], "batch_sizes": [64], "corpus_batch_size": 64, "compare_batching": False}
-    result = speed_bench.worker(spec)
-    (run,) = result["runs"]
-    assert run["model_calls"] >= 1 and run["bare_seconds"] > 0
-    assert run["seed_target_tokens"] == 5 * run["seed_sentences"]  # every output forced to 6 - 1 tokens
-    assert run["corpus"]["sentences"] == len(speed_bench.corpus_sentences(speed_bench.corpus_articles(1)))
-    assert result["peak_rss_mb"] > 0
-    report = [result, {"backend": "transformers", "runs": [{**run, "beam": 4}]}]
-    assert speed_bench.headline(report)["transformers"] == run["seed_seconds"]
-    assert speed_bench.headline(report)["ct2"] is None  # ct2 ran at beam 2 only

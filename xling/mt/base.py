@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
+
+from xling.errors import XlingError
 
 #: Marian models use sinusoidal positions up to 512; the final position is kept for ``</s>``.
 MAX_POSITIONS = 512
+#: Every backend's thread count, when ``threads=`` is not given (e.g. ``XLING_THREADS=1`` on a shared machine).
+THREADS_ENV = "XLING_THREADS"
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,42 @@ def length_sorted_batches(
     return batches
 
 
+def physical_cores() -> int:
+    """Physical cores this process may run on (within its affinity mask): SMT siblings add little to inference."""
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = list(range(os.cpu_count() or 1))
+    cores = set()
+    for cpu in cpus:
+        topology = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology")
+        try:
+            package = (topology / "physical_package_id").read_text().strip()
+            core = (topology / "core_id").read_text().strip()
+        except OSError:
+            return max(1, len(cpus))
+        cores.add((package, core))
+    return max(1, len(cores))
+
+
+def check_threads(threads: int | None, what: str = "threads") -> int | None:
+    """``threads`` itself when it is None or a positive int; raises XlingError otherwise."""
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise XlingError(f"{what} must be a whole number of at least 1, not {threads!r}")
+    return threads
+
+
+def threads_from_env() -> int | None:
+    """The thread count ``$XLING_THREADS`` asks for, or None when it is unset or empty."""
+    value = os.environ.get(THREADS_ENV, "").strip()
+    if not value:
+        return None
+    try:
+        return check_threads(int(value), THREADS_ENV)
+    except ValueError:
+        raise XlingError(f"{THREADS_ENV} must be a whole number of at least 1, not {value!r}") from None
+
+
 def repetition_loop(tokens: Sequence[str], min_repeats: int = 4, max_ngram: int = 6) -> tuple[int, int] | None:
     """Find an n-gram repeated back to back ``min_repeats`` times or more ("no, no, no, no").
 
@@ -107,14 +149,21 @@ class Backend(ABC):
 
     The shared parts live here: the Marian tokenizer, the token limit, batching and the retry of bad
     outputs, so every backend behaves the same around the model call.
+
+    Threads: ``threads=`` (else ``$XLING_THREADS``, else :meth:`default_threads`) is resolved once, at load,
+    into ``self.threads``; each backend says in :meth:`default_threads` what it does with them.
     """
 
     name: ClassVar[str] = ""
 
-    def __init__(self, model: str, *, device: str | None = None, revision: str | None = None):
+    def __init__(
+        self, model: str, *, device: str | None = None, revision: str | None = None, threads: int | None = None
+    ):
         self.model = model
         self.revision = revision
         self.device = device
+        self.requested_threads = check_threads(threads)
+        self.threads: int | None = self.requested_threads  # the resolved count once loaded
         self._lock = threading.Lock()  # one model call at a time per model
         self._loaded = False
         self.model_dir: str | None = None
@@ -139,6 +188,14 @@ class Backend(ABC):
                 self.load_seconds = time.perf_counter() - started
                 self._loaded = True
         return self
+
+    def chosen_threads(self) -> int | None:
+        """The thread count asked for: ``threads=``, else ``$XLING_THREADS``; None leaves it to the backend."""
+        return self.requested_threads or threads_from_env()
+
+    def default_threads(self) -> int:
+        """Threads when nobody asked for a number: one (a backend that gains from more says so)."""
+        return 1
 
     @property
     def loaded(self) -> bool:
