@@ -21,7 +21,7 @@ from xling.errors import ModelUnavailable, XlingError  # noqa: E402
 from xling.mt import ct2  # noqa: E402
 from xling.mt.base import DecodeOptions  # noqa: E402
 from xling.mt.base import THREADS_ENV, physical_cores  # noqa: E402
-from xling.mt.ct2 import CT2Backend, converted_dir, worker_jobs  # noqa: E402
+from xling.mt.ct2 import CT2Backend, build_vocabulary_map, converted_dir, worker_jobs  # noqa: E402
 
 SHORT = DecodeOptions(beam_size=1, retry=False, max_length_a=0.25, max_length_b=4)
 
@@ -414,3 +414,27 @@ def test_translate_with_ct2_backend(tiny_model_dir, seed_text, ct2_cache, monkey
     assert doc.settings.backend == "ct2" and doc.settings.compute_type == "float32"
     assert len(doc.target.paragraphs) == len(doc.source.paragraphs)
     assert doc.target.text.strip()
+
+
+# -- vocabulary maps (an option: they can only cost quality) ---------------------------------------------
+def test_vocabulary_map_lists_cooccurring_pieces_and_common_ones():
+    pairs = [(["▁a", "▁b"], ["▁x", "▁y"]), (["▁a"], ["▁x"]), (["▁c"], ["▁z"])]
+    lines = build_vocabulary_map(pairs, per_source=1, common=1).splitlines()
+    assert lines[0] == "\t▁x"  # the most frequent target piece, always a candidate
+    rules = dict(line.split("\t") for line in lines[1:])
+    assert rules == {"▁a": "▁x", "▁b": "▁y", "▁c": "▁z"}  # Dice: b is always with y, x also goes without b
+
+
+def test_decoding_with_a_vocabulary_map_produces_only_its_candidates(tiny_model_dir, tmp_path, sentences):
+    plain = CT2Backend(str(tiny_model_dir), threads=1, cache_dir=tmp_path).load()
+    source = [plain.tokenizer.convert_ids_to_tokens(plain.encode(s))[:-1] for s in sentences]
+    vocab = plain.tokenizer.get_vocab()
+    allowed = sorted(vocab, key=vocab.get)[:60]  # candidates unrelated to the sources
+    vmap = tmp_path / "vmap.txt"
+    vmap.write_text("\t" + " ".join(allowed) + "\n" + "".join(f"{t}\t{allowed[0]}\n" for s in source for t in s))
+    mapped = CT2Backend(str(tiny_model_dir), threads=1, cache_dir=tmp_path, vocabulary_map=vmap).load()
+    assert mapped.converted_dir != plain.converted_dir and (mapped.converted_dir / "vmap.txt").is_file()
+    assert plain.converted_dir.is_dir()  # the plain conversion stays beside the mapped one
+    hyps = mapped.translate(sentences, SHORT)
+    assert all(set(h.tokens) <= set(allowed) for h in hyps)
+    assert any(not set(h.tokens) <= set(allowed) for h in plain.translate(sentences, SHORT))

@@ -20,6 +20,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,9 @@ STALE_TEMP_SECONDS = 24 * 3600
 #: Cores per CTranslate2 worker. More gained nothing on 2 cores (batch 8 x beam 4: 2.0 s with 1 and with 2,
 #: using 1.5x the CPU; one sentence: 0.75 s vs 1.0 s), while a second worker on the other core halves the time.
 DEFAULT_INTRA_THREADS = 1
+
+#: The file name CTranslate2 reads a vocabulary map from, inside the converted model.
+VMAP_FILE = "vmap.txt"
 
 INSTALL_HINT = "The ct2 backend needs CTranslate2: pip install 'xling[fast]' (or pip install ctranslate2)."
 
@@ -80,15 +84,26 @@ def converted_dir(
     quantization: str = DEFAULT_COMPUTE_TYPE,
     revision: str | None = None,
     root: str | os.PathLike[str] | None = None,
+    vocabulary_map: str | os.PathLike[str] | None = None,
 ) -> Path:
     """The CTranslate2 conversion of ``model_dir``: from the cache, or converted now (atomically) and cached.
 
-    A new conversion of the same model and quantization removes the older ones it replaces.
+    A new conversion of the same model and quantization removes the older ones it replaces. A
+    ``vocabulary_map`` file (see :func:`build_vocabulary_map`) goes into the conversion as ``vmap.txt``; its
+    content is part of the key, so each map has its own conversion beside the plain one.
     """
     import ctranslate2
 
     root_dir = Path(root) if root is not None else cache_root()
-    identity = json.dumps([model, revision or "", quantization, ctranslate2.__version__, RECIPE_VERSION])
+    vmap_text = None
+    if vocabulary_map is not None:
+        try:
+            vmap_text = Path(vocabulary_map).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise ModelUnavailable(f"Cannot read the vocabulary map {vocabulary_map}: {err}") from None
+    vmap_key = hashlib.sha256(vmap_text.encode()).hexdigest() if vmap_text is not None else ""
+    identity = json.dumps([model, revision or "", quantization, ctranslate2.__version__, RECIPE_VERSION]
+                          + ([vmap_key] if vmap_key else []))
     prefix = f"{_slug(model)}-{hashlib.sha256(identity.encode()).hexdigest()[:10]}-{quantization}-"
     target = root_dir / (prefix + model_fingerprint(model_dir)[:16])
     if (target / "model.bin").is_file():
@@ -103,9 +118,11 @@ def converted_dir(
         ) from None
     try:
         _convert(model_dir, work, quantization)
+        if vmap_text is not None:
+            (work / VMAP_FILE).write_text(vmap_text, encoding="utf-8")
         (work / "xling.json").write_text(json.dumps({
             "model": model, "revision": revision, "model_dir": str(model_dir), "quantization": quantization,
-            "ctranslate2": ctranslate2.__version__, "recipe": RECIPE_VERSION, "converted": time.time(),
+            "ctranslate2": ctranslate2.__version__, "recipe": RECIPE_VERSION, "converted": time.time(), "vocabulary_map": vmap_key or None,
         }, indent=1))
         try:
             os.rename(work, target)
@@ -170,6 +187,37 @@ def _convert(model_dir: str | os.PathLike[str], out_dir: Path, quantization: str
             hf_logging.enable_progress_bar()
 
 
+def build_vocabulary_map(
+    pairs: Sequence[tuple[Sequence[str], Sequence[str]]], *, per_source: int = 32, common: int = 0
+) -> str:
+    """A CTranslate2 vocabulary map (``vmap.txt``) from tokenized sentence pairs (source pieces, target pieces).
+
+    Each source piece maps to the ``per_source`` target pieces that co-occur with it most (Dice
+    coefficient over sentence pairs); the ``common`` most frequent target pieces are always candidates
+    (CTranslate2's empty-key line). Decoding with it (``CT2Backend(vocabulary_map=...)``) scores only the
+    candidates of a batch's source pieces instead of the whole vocabulary: faster, but a target piece the
+    map does not offer can never be produced, so build it from data covering what is translated.
+    """
+    from collections import Counter
+
+    source_df: Counter[str] = Counter()
+    target_df: Counter[str] = Counter()
+    both: dict[str, Counter[str]] = {}
+    for source, target in pairs:
+        src, tgt = set(source), set(target)
+        source_df.update(src)
+        target_df.update(tgt)
+        for s in src:
+            both.setdefault(s, Counter()).update(tgt)
+    lines = []
+    if common:
+        lines.append("\t" + " ".join(t for t, _ in target_df.most_common(common)))
+    for s in sorted(both):
+        dice = sorted(both[s], key=lambda t: (-2 * both[s][t] / (source_df[s] + target_df[t]), t))
+        lines.append(f"{s}\t{' '.join(dice[:per_source])}")
+    return "\n".join(lines) + "\n"
+
+
 def worker_jobs(batches: list[list[int]], lengths: list[int], workers: int) -> list[tuple[list[int], int]]:
     """Jobs for ``workers`` parallel CTranslate2 workers: (input indices, index of the batch they come from).
 
@@ -210,6 +258,7 @@ class CT2Backend(Backend):
         threads: int | None = None,
         intra_threads: int = DEFAULT_INTRA_THREADS,
         cache_dir: str | os.PathLike[str] | None = None,
+        vocabulary_map: str | os.PathLike[str] | None = None,
     ):
         super().__init__(model, device=device, revision=revision, threads=threads)
         if compute_type not in COMPUTE_TYPES:
@@ -217,6 +266,7 @@ class CT2Backend(Backend):
         self.compute_type = compute_type
         self.intra_threads = check_threads(intra_threads, "intra_threads")
         self.cache_dir = cache_dir
+        self.vocabulary_map = vocabulary_map  # off by default: it can only cost quality (see build_vocabulary_map)
         self.converted_dir: Path | None = None
         self.translator: Any = None
 
@@ -237,7 +287,8 @@ class CT2Backend(Backend):
             )
         assert self.model_dir is not None
         self.converted_dir = converted_dir(
-            self.model, self.model_dir, quantization=self.compute_type, revision=self.revision, root=self.cache_dir
+            self.model, self.model_dir, quantization=self.compute_type, revision=self.revision, root=self.cache_dir,
+            vocabulary_map=self.vocabulary_map,
         )
         workers = self.chosen_threads() or self.default_threads()
         try:
@@ -294,6 +345,7 @@ class CT2Backend(Backend):
             return_end_token=True,  # to tell a finished output from a capped one
             return_scores=True,  # free: beam search computes them anyway
             return_attention=options.return_attention,  # only on request (nothing in the pipeline asks)
+            use_vmap=self.vocabulary_map is not None,
             asynchronous=True,
         )
         return _Pending(batch=batch, source=source, max_tokens=max_tokens, results=results)
@@ -353,6 +405,7 @@ class CT2Backend(Backend):
                 min_decoding_length=0,
                 return_end_token=True,
                 return_attention=True,
+                use_vmap=self.vocabulary_map is not None,
             )
             for i, result in zip(capped, extended):
                 steps[i].append(result.attention[0][len(hypotheses[i][0])])
