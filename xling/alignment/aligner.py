@@ -807,11 +807,20 @@ def alignment_scores(gold: Sequence[Bead], test: Sequence[Bead]) -> dict[str, fl
 
     Precision is over all test beads; recall swaps the roles and drops beads with an empty side.
     """
-    p = _bead_counts(gold, test)
-    r = _bead_counts(_with_both_sides(test), _with_both_sides(gold))
+    return corpus_alignment_scores([(gold, test)])
+
+
+def corpus_alignment_scores(documents: Sequence[tuple[Sequence[Bead], Sequence[Bead]]]) -> dict[str, float]:
+    """:func:`alignment_scores` over several documents, (gold, test) each: hits and misses are summed
+    over the documents before the ratios are taken, as Vecalign's ``score_multiple`` does."""
+    p = np.zeros(4, dtype=int)
+    r = np.zeros(4, dtype=int)
+    for gold, test in documents:
+        p += _bead_counts(gold, test)
+        r += _bead_counts(_with_both_sides(test), _with_both_sides(gold))
 
     def ratio(hit: int, miss: int) -> float:
-        return hit / (hit + miss) if hit + miss else 0.0
+        return float(hit / (hit + miss)) if hit + miss else 0.0
 
     def f1(a: float, b: float) -> float:
         return 2 * a * b / (a + b) if a + b else 0.0
