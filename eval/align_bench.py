@@ -155,7 +155,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{tb_dir} lacks {', '.join(missing)}")
     if args.mac and not (args.mac / "gold").is_dir():
         parser.error(f"{args.mac} has no gold/ folder")
-    report: dict = {"textberg": {"data": str(tb_dir), "results": run(textberg(tb_dir)), "published_test_f1_strict": PUBLISHED_TEXTBERG}}
+    report: dict = {
+        "textberg": {"data": str(tb_dir), "results": run(textberg(tb_dir)), "published_test_f1_strict": PUBLISHED_TEXTBERG},
+    }
     if args.mac:
         report["mac"] = {"data": str(args.mac), "results": run(mac(args.mac)), "published_f1_strict": PUBLISHED_MAC}
     if args.speed:

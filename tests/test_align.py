@@ -24,14 +24,14 @@ from xling.text.numbers import numerals
 WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma"]
 
 
-def check_cover(beads: list[Bead], n: int, m: int) -> None:
-    """Every sentence in exactly one bead, in order, no bead empty on both sides, allowed sizes only."""
+def check_cover(beads: list[Bead], n: int, m: int, types=tuple(BEAD_PRIORS)) -> None:
+    """Every sentence in exactly one bead, in order, no bead empty on both sides, sizes from ``types`` only."""
     i = j = 0
     for bead in beads:
         assert bead.source or bead.target
         assert bead.source == tuple(range(i, i + len(bead.source)))
         assert bead.target == tuple(range(j, j + len(bead.target)))
-        assert (len(bead.source), len(bead.target)) in BEAD_PRIORS
+        assert (len(bead.source), len(bead.target)) in types
         assert 0.0 <= bead.score <= 1.0
         i += len(bead.source)
         j += len(bead.target)

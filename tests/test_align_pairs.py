@@ -25,7 +25,7 @@ from xling.alignment.aligner import (
     read_beads,
 )
 from xling.alignment.anchors import anchor_features, document_anchor_features
-from xling.document import Bead
+from test_align import check_cover
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -67,17 +67,6 @@ EN = [
     "At last we climbed the mountain.",  # 7
 ]
 GOLD = ["[0]:[0]", "[1]:[1, 2, 3]", "[2]:[4]", "[3]:[5, 6]", "[4]:[7]", "[5]:[8, 9, 10]", "[6]:[11]", "[7]:[12]"]
-
-
-def check_cover(beads: list[Bead], n: int, m: int, types=tuple(BEAD_PRIORS)) -> None:
-    i = j = 0
-    for bead in beads:
-        assert bead.source or bead.target
-        assert bead.source == tuple(range(i, i + len(bead.source)))
-        assert bead.target == tuple(range(j, j + len(bead.target)))
-        assert (len(bead.source), len(bead.target)) in types
-        i, j = i + len(bead.source), j + len(bead.target)
-    assert (i, j) == (n, m)
 
 
 def test_chinese_english_with_the_mt_of_the_source_finds_the_1_2_and_1_3_beads():

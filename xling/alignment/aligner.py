@@ -1,12 +1,16 @@
-"""Sentence alignment: monotonic beads by dynamic programming (1-1, 1-0, 0-1, 1-2, 2-1, 2-2 up to 1-5/5-1).
+"""Sentence alignment for any language pair: monotonic beads by dynamic programming (1-1, 1-0, 0-1 up to 1-5/5-1).
 
 Every bead gets a cost, a negative log-score in nats, made of:
 
-* **prior**: Gale & Church's bead-type probabilities (the rarer 2-3 ... 1-5 types get small shares);
-* **length** (Gale & Church 1993): the target/source character ratio is estimated from the two documents
+* **prior**: bead-type probabilities (1-1 0.8, 1-2 and 2-1 0.1 each, Gale & Church's for the rest; the
+  rarer 2-3 ... 1-5 types get small shares), tilted per document towards the merges its sentence counts
+  call for (:func:`_tilted_priors`). Between two scripts only the shapes up to 1-4 / 4-1 are searched;
+* **length** (Gale & Church 1993), in units that put scripts on one scale (a Han character is three
+  Latin characters, :func:`length_units`): the target/source ratio is estimated from the two documents
   and ``delta = (l_t - c l_s) / sqrt(s2 * mean length)`` is scored by its two-tailed normal probability,
-  in log space. Deletions and insertions pay only their prior: an unmatched sentence's length says
-  nothing about a translation;
+  in log space. Model-free, the ratio and s2 are then measured on a first-pass alignment (the prior s2
+  as a floor). A deleted or inserted sentence pays its prior plus ``UNMATCHED_WEIGHT`` nats per median
+  sentence length: translators drop or add short things (captions, debris), seldom long sentences;
 * **lexical evidence** (Bleualign's idea, with Vecalign's merged candidates): the cosine between tf-idf
   vectors of the bead's two sides. With ``source_translations`` the source side is its machine
   translation and the features are words and character 4-grams (a chrF-like overlap); model-free
@@ -16,7 +20,8 @@ Every bead gets a cost, a negative log-score in nats, made of:
   between the mean cosine of unrelated pairs and the median cosine of a sentence with its best
   partner, and ``lexical_weight`` nats at the latter. It grows with the square root of the bead's
   sentence count, and each sentence of a merged side that looks unrelated to the other side adds the
-  evidence against it, so merges cannot swallow unrelated sentences (captions, OCR debris).
+  evidence against it, so merges cannot swallow unrelated sentences (captions, OCR debris); with a
+  translation, one that shares nothing at all also pays what it would pay unmatched.
   Before calibration each bead's cosine is measured against its own baseline, the cosine its two sides
   score with random sentences of the other (Vecalign's normalization, against hubness): short or
   generic runs that resemble everything earn less than specific ones;
@@ -503,9 +508,10 @@ def _dp(
             dot_t = np.full_like(H, np.nan)
             dot_t[:, 1:] = H[:, 1:] - H[:, :-1]
             ct, okt = _cosines(dot_t, nx_all, ny1)
+            # what each single target would pay unmatched (columns: sentence lo[i] - left + e - 1)
             ends = np.clip(lo[i] - left + np.arange(left + count), 1, m)
-            pen_t = np.where(okt, _against_member(ct, kappa, tau, params.chance,
-                                                  params.member_unmatched * params.unmatched_target * (tgt.chars[ends] - tgt.chars[ends - 1])), 0.0)
+            unmatched_t = params.member_unmatched * params.unmatched_target * (tgt.chars[ends] - tgt.chars[ends - 1])
+            pen_t = np.where(okt, _against_member(ct, kappa, tau, params.chance, unmatched_t), 0.0)
             cum_t = np.cumsum(pen_t, axis=1)
             rows_t = cum_t[a_ - 1]
             member_t = rows_t[:, cols] - np.take_along_axis(rows_t, cols[None, :] - b_[:, None], axis=1)
@@ -514,7 +520,8 @@ def _dp(
             Ks = G[:-1] - G[1:]  # Ks[t-1]: source sentence i-t with target prefixes
             nx1 = np.array([src.norms[1][i - t + 1] for t in range(1, depth + 1)])[:, None]
             starts = np.clip(i - np.arange(1, depth + 1), 0, n - 1)
-            unmatched_s = (params.member_unmatched * params.unmatched_source * (src.chars[starts + 1] - src.chars[starts]))[:, None]
+            unmatched_s = params.member_unmatched * params.unmatched_source * (src.chars[starts + 1] - src.chars[starts])
+            unmatched_s = unmatched_s[:, None]
             for b in np.unique(b_[a_ > 1]):
                 dot_s = Ks[:, cols] - Ks[:, cols - b]
                 cs, oks = _cosines(dot_s, nx1, table.target_norms(int(b), lo[i], count)[None, :])
@@ -628,7 +635,9 @@ def _tilted_priors(
     return {t: v - norm for t, v in logs.items()}
 
 
-def _first_pass(src: _Side, tgt: _Side, types: Sequence[tuple[int, int]], params: AlignParams) -> tuple[list[tuple[int, int, float]], np.ndarray, np.ndarray]:
+def _first_pass(
+    src: _Side, tgt: _Side, types: Sequence[tuple[int, int]], params: AlignParams
+) -> tuple[list[tuple[int, int, float]], np.ndarray, np.ndarray]:
     """A quick alignment to measure the length model on: the whole table when small, else a coarse copy
     (neighbouring sentences summed until the table is a quarter of the full-table size; Gale & Church's
     variance is per unit of length, so merged sentences measure it as well). Returns the path and the
@@ -694,8 +703,13 @@ def align(
     source sentences with the sentences of its machine translation, pass the MT sentences as the
     target and nothing else. ``source_paragraphs`` / ``target_paragraphs`` give each sentence's
     paragraph index (soft evidence). ``boundary_weight`` prices content that crosses a bead boundary,
-    measured when translations are given (0 turns it off). A bead's ``score`` is exp(-cost) capped at 1: near 1 for a
-    confident bead, near 0 for a doubtful one.
+    measured when translations are given (0 turns it off). ``bead_types`` defaults to every type of
+    :data:`BEAD_PRIORS`, or to :data:`DISTANT_BEAD_TYPES` when the two sides are mostly written in
+    different scripts. ``adaptive`` (default): lengths in :func:`length_units`, priors tilted to the
+    sentence counts, a length cost on unmatched sentences and, model-free, the length model measured
+    on a first pass; ``adaptive=False`` is Gale & Church's fixed model (characters, s2 = 6.8, their
+    priors), kept as a reference. A bead's ``score`` is exp(-cost) capped at 1: near 1 for a confident
+    bead, near 0 for a doubtful one.
     """
     source_sentences, target_sentences = list(source_sentences), list(target_sentences)
     n, m = len(source_sentences), len(target_sentences)
