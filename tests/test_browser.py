@@ -267,7 +267,9 @@ def test_routed_page_detects_the_language_and_directs_the_text(browser, routed_u
     page.goto(routed_url)
     page.wait_for_selector("#xl-source textarea")
     box = "#xl-source textarea"
-    assert page.get_attribute(box, "dir") == "auto"
+    # the page's script marks the text boxes once the app has rendered them
+    page.wait_for_function("() => document.querySelector('#xl-source textarea').getAttribute('dir') === 'auto'",
+                           timeout=15_000)
     page.fill(box, ARABIC)
     assert page.eval_on_selector(box, "t => getComputedStyle(t).direction") == "rtl"
     page.fill(box, "Le président a parlé mardi.")
