@@ -429,8 +429,8 @@ def summarize(records: list[dict[str, Any]], baseline: str, fast: str) -> list[d
         entry: dict[str, Any] = {"mode": mode, "beam": beam, "batch": batch, "configs": {}}
         for config, rounds in by_config.items():
             runs = [rounds[k] for k in sorted(rounds)]
-            entry["configs"][config] = {"wall": stats([r["wall"] for r in runs]), "cpu": stats([r["cpu"] for r in runs]),
-                                        "wall_runs": [r["wall"] for r in runs], "cpu_runs": [r["cpu"] for r in runs]}
+            walls, cpus = [r["wall"] for r in runs], [r["cpu"] for r in runs]
+            entry["configs"][config] = {"wall": stats(walls), "cpu": stats(cpus), "wall_runs": walls, "cpu_runs": cpus}
             if "target_words" in runs[0]:
                 entry["configs"][config]["target_words"] = runs[0]["target_words"]
         ratios: dict[str, Any] = {}
@@ -490,8 +490,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument("--model", help="a Marian model directory for the forced mode (default: the speed model)")
     parser.add_argument("--backends", default="transformers,ct2")
-    parser.add_argument("--modes", default="forced,eos", help="forced (full-size random model), eos (tiny trained model)")
-    parser.add_argument("--compute-types", default=None, help="ct2 compute types (default int8; full: int8,int8_float32,float32)")
+    parser.add_argument("--modes", default="forced,eos",
+                        help="forced (full-size random model), eos (tiny trained model)")
+    parser.add_argument("--compute-types", default=None,
+                        help="ct2 compute types (default int8; full: int8,int8_float32,float32)")
     parser.add_argument("--beams", default=None, help="beam sizes (default 4; full: 1,4)")
     parser.add_argument("--batch-sizes", default=None, help="max sentences per batch (default 64; full: 8,64)")
     parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 3; full: 5)")
@@ -539,11 +541,12 @@ def main(argv: list[str] | None = None) -> int:
     load_after = load1()
     fast = f"ct2 {args.compute_types[0]}"
     summary = summarize(records, "transformers", fast)
+    others = [r["others_cores"] for r in records if "others_cores" in r]
     report: dict[str, Any] = {
         **headline(summary, fast),
         "warnings": busy_warnings(load_before, records, cores),
         "load_average": {"before": load_before, "during": [r["load1_after"] for r in records], "after": load_after},
-        "others_cores": stats([r["others_cores"] for r in records]) if records and "others_cores" in records[0] else None,
+        "others_cores": stats(others) if others else None,
         "settings": {"models": models, "length": f"forced: {LENGTH_A} x longest source in batch + {LENGTH_B}",
                      "cores": cores, "threads": args.threads, "quick": quick, "rounds": args.rounds,
                      "eos_articles": args.eos_articles, "corpus_articles": args.articles},

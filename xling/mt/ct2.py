@@ -1,4 +1,4 @@
-"""The CTranslate2 backend: the same Marian model, converted once (int8 by default), 3-4x faster on CPU.
+"""The CTranslate2 backend: the same Marian model, converted once (int8 by default), ~4.8x transformers on 2 CPU cores.
 
 Tokenization stays with the Marian tokenizer (the base class): CTranslate2 gets the very pieces the
 transformers backend feeds its model, ``</s>`` included, and its output pieces go back to ids through the
@@ -122,7 +122,8 @@ def converted_dir(
             (work / VMAP_FILE).write_text(vmap_text, encoding="utf-8")
         (work / "xling.json").write_text(json.dumps({
             "model": model, "revision": revision, "model_dir": str(model_dir), "quantization": quantization,
-            "ctranslate2": ctranslate2.__version__, "recipe": RECIPE_VERSION, "converted": time.time(), "vocabulary_map": vmap_key or None,
+            "ctranslate2": ctranslate2.__version__, "recipe": RECIPE_VERSION, "converted": time.time(),
+            "vocabulary_map": vmap_key or None,
         }, indent=1))
         try:
             os.rename(work, target)

@@ -54,8 +54,9 @@ class MarianBackend(Backend):
 
     def _set_torch_threads(self, torch: Any) -> int:
         chosen = self.chosen_threads()
-        if chosen is None and (os.environ.get(OMP_THREADS_ENV) or torch.get_num_threads() not in _torch_default_threads()):
-            return int(torch.get_num_threads())  # the process chose already
+        current = int(torch.get_num_threads())
+        if chosen is None and (os.environ.get(OMP_THREADS_ENV) or current not in _torch_default_threads()):
+            return current  # the process chose already
         threads = chosen or self.default_threads()
         if torch.get_num_threads() != threads:
             torch.set_num_threads(threads)
