@@ -561,9 +561,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # -- where the time goes -------------------------------------------------------------------------------------
-#: Pipeline stages by the function that runs them (module, qualified name); the model is Backend._generate.
+#: Pipeline stages by the function that runs them (module, qualified name); the model is CT2Backend._translate_ids
+#: (submitting every job of a call and waiting for them).
 STAGES = {
-    "model": ("xling.mt.ct2", "CT2Backend._generate"),
+    "model": ("xling.mt.ct2", "CT2Backend._translate_ids"),
     "tokenization": ("xling.mt.base", "Backend.encode"),
     "segmentation": ("xling.text.segment", "segment"),
     "long-sentence splitting": ("xling.text.segment", "split_long"),
