@@ -14,7 +14,7 @@ Two modes, both through ``xling.translate`` on the seed article:
 
 Each backend runs in its own long-lived process (its load time and peak memory are its own); the parent
 asks the processes for one measurement at a time, **interleaved** over ``--rounds`` rounds in rotating
-order, so a change in the machine's load hits every backend alike. ``ct2_bare`` replays, in the ct2
+order, so a change in the machine's load hits every backend alike. ``ct2 int8 bare`` replays, in the ct2
 process, the very ``translate_batch`` calls that xling made (same tokens, lengths, and submission
 groups) on the raw ``ctranslate2.Translator``: what xling costs beyond the model.
 
@@ -54,8 +54,8 @@ SEED = REPO_ROOT / "seeds" / "000_669c3c74050fa7e2.txt"
 LENGTH_A, LENGTH_B = 1.0, 5
 #: Modes: which fixture model each uses, and whether outputs are forced to a length.
 MODES = {"forced": {"model_kind": "speed", "force_length": True}, "eos": {"model_kind": "tiny", "force_length": False}}
-#: The ct2 process also measures the bare translate_batch replay, as this pseudo-backend.
-BARE = "ct2_bare"
+#: A ct2 process also measures the bare translate_batch replay, as a configuration named with this suffix.
+BARE_SUFFIX = " bare"
 #: Busy machine: a 1-minute load average of this much per core before the run (1.7 on 2 cores) ...
 BUSY_LOAD_PER_CORE = 0.85
 #: ... or other processes using this many cores, on average, while a measurement ran.
@@ -409,7 +409,8 @@ def run_rounds(args: argparse.Namespace, workers: list[WorkerProcess]) -> list[d
             order.reverse()
         for w, beam, batch, bare in order:
             answer = w.ask(do="measure", beam=beam, batch=batch, bare=bare)
-            record = {"round": round_no, "mode": w.spec["mode"], "config": BARE if bare else label(w.spec),
+            config = label(w.spec) + (BARE_SUFFIX if bare else "")
+            record = {"round": round_no, "mode": w.spec["mode"], "config": config,
                       "beam": beam, "batch": batch, **answer, "load1_after": load1()}
             records.append(record)
             print(f"  round {round_no + 1}/{args.rounds} {record['mode']:<6} {record['config']:<14} beam {beam} "
@@ -419,8 +420,9 @@ def run_rounds(args: argparse.Namespace, workers: list[WorkerProcess]) -> list[d
     return records
 
 
-def summarize(records: list[dict[str, Any]], baseline: str, fast: str) -> list[dict[str, Any]]:
-    """Per (mode, beam, batch, config): wall and CPU statistics; per-round ratios against the baseline."""
+def summarize(records: list[dict[str, Any]], baseline: str) -> list[dict[str, Any]]:
+    """Per (mode, beam, batch, config): wall and CPU statistics; per-round ratios: each config's speed-up over
+    the baseline, and each config's overhead over its own bare replay."""
     groups: dict[tuple[str, int, int], dict[str, dict[int, dict[str, Any]]]] = {}
     for r in records:
         groups.setdefault((r["mode"], r["beam"], r["batch"]), {}).setdefault(r["config"], {})[r["round"]] = r
@@ -436,7 +438,7 @@ def summarize(records: list[dict[str, Any]], baseline: str, fast: str) -> list[d
         ratios: dict[str, Any] = {}
         base = by_config.get(baseline, {})
         for config, rounds in by_config.items():
-            if config in (baseline, BARE):
+            if config == baseline or config.endswith(BARE_SUFFIX):
                 continue
             common = sorted(set(base) & set(rounds))
             if common:
@@ -444,12 +446,12 @@ def summarize(records: list[dict[str, Any]], baseline: str, fast: str) -> list[d
                 ratios[f"{config} speedup"] = {**stats(per_round), "per_round": [round(x, 3) for x in per_round]}
                 cpu_round = [base[k]["cpu"] / rounds[k]["cpu"] for k in common]
                 ratios[f"{config} cpu speedup"] = stats(cpu_round)
-        bare, ct = by_config.get(BARE, {}), by_config.get(fast, {})
-        common = sorted(set(bare) & set(ct))
-        if common:
-            per_round = [ct[k]["wall"] / bare[k]["wall"] - 1 for k in common]
-            ratios["ct2 overhead vs bare"] = {"median": round(statistics.median(per_round), 3),
-                                              "per_round": [round(x, 3) for x in per_round]}
+            bare = by_config.get(config + BARE_SUFFIX, {})
+            common = sorted(set(bare) & set(rounds))
+            if common:
+                per_round = [rounds[k]["wall"] / bare[k]["wall"] - 1 for k in common]
+                ratios[f"{config} overhead vs bare"] = {"median": round(statistics.median(per_round), 3),
+                                                        "per_round": [round(x, 3) for x in per_round]}
         entry["ratios"] = ratios
         out.append(entry)
     return out
@@ -474,12 +476,12 @@ def headline(summary: list[dict[str, Any]], fast: str) -> dict[str, Any]:
             configs = entry["configs"]
             seconds = {"transformers": configs.get("transformers", {}).get("wall", {}).get("median"),
                        "ct2": configs.get(fast, {}).get("wall", {}).get("median"),
-                       "ct2_bare": configs.get(BARE, {}).get("wall", {}).get("median")}
+                       "ct2_bare": configs.get(fast + BARE_SUFFIX, {}).get("wall", {}).get("median")}
             ratios = entry["ratios"]
             return {"seed_beam4_seconds": seconds,
                     "ct2_speedup": ratios.get(f"{fast} speedup", {}).get("median"),
                     "ct2_cpu_speedup": ratios.get(f"{fast} cpu speedup", {}).get("median"),
-                    "ct2_overhead_vs_bare": ratios.get("ct2 overhead vs bare", {}).get("median")}
+                    "ct2_overhead_vs_bare": ratios.get(f"{fast} overhead vs bare", {}).get("median")}
     return {"seed_beam4_seconds": {"transformers": None, "ct2": None, "ct2_bare": None}}
 
 
@@ -540,7 +542,7 @@ def main(argv: list[str] | None = None) -> int:
     results = [w.finish() for w in workers]
     load_after = load1()
     fast = f"ct2 {args.compute_types[0]}"
-    summary = summarize(records, "transformers", fast)
+    summary = summarize(records, "transformers")
     others = [r["others_cores"] for r in records if "others_cores" in r]
     report: dict[str, Any] = {
         **headline(summary, fast),

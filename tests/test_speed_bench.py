@@ -69,8 +69,8 @@ def _record(config, round_no, wall, cpu=None, others=0.0):
 def test_ratios_are_per_round_then_median(speed_bench):
     records = []
     for k, (hf, ct, bare) in enumerate([(40.0, 10.0, 9.5), (80.0, 10.0, 10.0), (42.0, 14.0, 10.0)]):
-        records += [_record("transformers", k, hf), _record("ct2 int8", k, ct), _record(speed_bench.BARE, k, bare)]
-    summary = speed_bench.summarize(records, "transformers", "ct2 int8")
+        records += [_record("transformers", k, hf), _record("ct2 int8", k, ct), _record("ct2 int8" + speed_bench.BARE_SUFFIX, k, bare)]
+    summary = speed_bench.summarize(records, "transformers")
     head = speed_bench.headline(summary, "ct2 int8")
     assert head["seed_beam4_seconds"] == {"transformers": 42.0, "ct2": 10.0, "ct2_bare": 10.0}
     assert head["ct2_speedup"] == 4.0  # per round 4, 8, 3: the median, not 42 / 10
@@ -95,3 +95,14 @@ def test_timing_counts_cpu_and_other_processes(speed_bench):
 def test_unknown_mode_is_refused(speed_bench):
     with pytest.raises(SystemExit):
         speed_bench.main(["--modes", "forced,fast"])
+
+
+def test_each_compute_type_is_compared_with_its_own_bare_replay(speed_bench):
+    bare = speed_bench.BARE_SUFFIX
+    records = [_record("transformers", 0, 40.0), _record("ct2 int8", 0, 10.0), _record("ct2 int8" + bare, 0, 8.0),
+               _record("ct2 float32", 0, 20.0), _record("ct2 float32" + bare, 0, 20.0)]
+    (entry,) = speed_bench.summarize(records, "transformers")
+    assert entry["ratios"]["ct2 int8 overhead vs bare"]["median"] == 0.25
+    assert entry["ratios"]["ct2 float32 overhead vs bare"]["median"] == 0.0
+    assert entry["ratios"]["ct2 float32 speedup"]["median"] == 2.0
+    assert "ct2 int8 bare speedup" not in entry["ratios"]
