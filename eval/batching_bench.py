@@ -33,7 +33,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 # The fixture-model builders live with the tests (they are not part of the installed package).
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # this checkout first, then the fixture-model builder
 SEED = ROOT / "seeds" / "000_669c3c74050fa7e2.txt"
 CLIENTS = 8
 
