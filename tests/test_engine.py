@@ -39,7 +39,7 @@ def test_unknown_options_raise(tiny_model_dir):
     from xling.mt.marian import MarianBackend
 
     with pytest.raises(TypeError):
-        MarianBackend(str(tiny_model_dir), threads=2)  # type: ignore[call-arg]
+        MarianBackend(str(tiny_model_dir), thread=2)  # a misspelt option  # type: ignore[call-arg]
     with pytest.raises(TypeError):
         Engine(NO_MODEL)  # type: ignore[arg-type]
 
