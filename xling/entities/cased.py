@@ -4,7 +4,9 @@ English has its own, richer recognizer (:func:`xling.entities.recognize.recogniz
 languages a name is a run of capitalized words, with the words of ``xling/data/name_words.tsv`` for each
 language: clause-initial function words dropped, titles dropped before a name (Президент Швейцарии Иньяцио
 Кассис -> Швейцария + the person Иньяцио Кассис), particles kept inside one (Charles de Gaulle), elided
-articles cut off (l'OTAN -> OTAN). Lexicon names are matched first, whatever the case of their later
+articles cut off (l'OTAN -> OTAN), and
+the lowercase words after a name offered as longer readings that the other side may confirm (Parti
+social-démocrate / Social Democratic Party, Октябрьский мост / Oktyabrsky Bridge). Lexicon names are matched first, whatever the case of their later
 words (Европейский союз, Union européenne) and inflection aside (Женеве is Женева).
 
 Capitals alone are weak evidence at the start of a sentence and in German, which capitalizes every noun:
@@ -19,19 +21,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 
-from xling.entities.recognize import Found, clause_initial
+from xling.entities.recognize import ENGLISH_HEADS, Found, clause_initial
 from xling.names.inflection import contains_name, fold, stems
 from xling.names.lexicon import NAME, Lexicon, default_lexicon
 from xling.names.tokens import words
 
 #: Kinds of rows in ``name_words.tsv``.
-KINDS = ("function", "title", "particle", "elision", "common", "nouns")
+KINDS = ("function", "title", "particle", "elision", "common", "head", "nouns")
 #: Scripts whose letters have case: names are found by their capitals.
 CASED_SCRIPTS = frozenset({"Latin", "Cyrillic", "Greek", "Armenian", "Coptic", "Glagolitic", "Adlam", "Deseret",
                            "Osage", "Warang", "Cherokee"})
 #: Hyphens that join the parts of one word (États-Unis, пресс-секретарь, Kreml-Sprecher).
 _HYPHENS = "-\u2010\u2011"
 _APOSTROPHES = "'\u2019"
+#: At most this many lowercase words after a name are tried as part of it (Banque centrale européenne).
+MAX_EXTENSION = 2
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class LanguageWords:
     particle: frozenset[str] = frozenset()
     elision: frozenset[str] = frozenset()
     common: frozenset[str] = frozenset()
+    head: frozenset[str] = frozenset()
     nouns: bool = False
 
 
@@ -163,10 +168,42 @@ def recognize_cased(
                 continue  # a common word that opens the sentence (it occurs in lowercase elsewhere)
             weak = single and ((initial and not set(stems(w, lang)) & mid_capitals) or rules.nouns)
             label = "PER" if titled or 2 <= j - i <= 3 else "MISC"
-            found.append(Found(side, a, end, text[a:end], label, index, NAME, None, weak=weak))
+            extensions = () if titled else _extensions(text, toks, j, rules, a)
+            found.append(Found(side, a, end, text[a:end], label, index, NAME, None, weak=weak,
+                               extensions=extensions))
             titled = False
             i = j
     return _label_by_document(found, lang)
+
+
+def head_word(word: str, lang: str) -> bool:
+    """Whether ``word`` is a common noun that heads names in ``lang`` (bridge, Party; мост, партия; pont,
+    parti: ``head`` rows of ``name_words.tsv``, English from :data:`~xling.entities.recognize.ENGLISH_HEADS`),
+    case endings aside."""
+    if lang.split("-")[0].lower() == "en":
+        return fold(word) in ENGLISH_HEADS
+    return not _head_stems(lang).isdisjoint(stems(word, lang))
+
+
+@functools.cache
+def _head_stems(lang: str) -> frozenset[str]:
+    return frozenset(s for h in language_words(lang).head for s in stems(h, lang))
+
+
+def _extensions(text: str, toks, j: int, rules: LanguageWords, start: int) -> tuple[tuple[int, str], ...]:
+    """The name starting at ``start`` and ending before ``toks[j]`` with the next one or two lowercase words
+    (not function words or particles) added, ``(end, text)`` each: Parti social-démocrate, Октябрьский мост.
+    Only the other side can say whether they belong to the name."""
+    out: list[tuple[int, str]] = []
+    prev_end = toks[j - 1][1]
+    for a, b, w in toks[j : j + MAX_EXTENSION]:
+        low = fold(w)
+        if not _only_space(text, prev_end, a) or _capitalized(w) or not w.replace("-", "").isalpha() \
+                or low in rules.function or low in rules.particle:
+            break
+        out.append((b, text[start:b]))
+        prev_end = b
+    return tuple(out)
 
 
 def _opens_before_name(text: str, toks, i: int, lang: str, mid_capitals: set[str]) -> bool:
@@ -199,4 +236,5 @@ def _label_by_document(found: list[Found], lang: str) -> list[Found]:
     return out
 
 
-__all__ = ["KINDS", "CASED_SCRIPTS", "LanguageWords", "language_words", "recognize_cased"]
+__all__ = ["KINDS", "CASED_SCRIPTS", "MAX_EXTENSION", "LanguageWords", "language_words", "head_word",
+           "recognize_cased"]

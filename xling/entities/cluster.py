@@ -188,7 +188,8 @@ def build_entities(doc: Document, beads: list[Bead], mentions: list[Found], uf: 
         ms = sorted({(m.side, m.start, m.end): m for m in ms}.values(), key=lambda m: (m.side, m.start))
         entry = next((m.entry for m in ms if m.entry is not None), None)
         labels = Counter(m.label for m in ms if m.kind == NAME) or Counter(m.label for m in ms)
-        label = entry.label if entry is not None else ("PER" if "PER" in labels else labels.most_common(1)[0][0])
+        specific = Counter({k: v for k, v in labels.items() if k != "MISC"}) or labels  # "the company Yandex"
+        label = entry.label if entry is not None else ("PER" if "PER" in labels else specific.most_common(1)[0][0])
         english_names = [m.text for m in ms if m.side == _display_side(doc) and m.kind == NAME]
         if entry is not None:
             name = entry.english[0]

@@ -31,7 +31,15 @@ from dataclasses import replace
 
 from xling.document import Bead, Document
 from xling.entities.cluster import UnionFind, build_entities, propagate_forms, union_same_names
-from xling.entities.projection import ARABIC_SCRIPT, SideRole, name_score, side_roles, window_candidates
+from xling.entities.projection import (
+    ARABIC_SCRIPT,
+    SideRole,
+    confirm_extensions,
+    name_score,
+    phrase_score,
+    side_roles,
+    window_candidates,
+)
 from xling.entities.recognize import (
     LINK_THRESHOLD,
     Found,
@@ -147,7 +155,8 @@ def _link_bead(doc: Document, bead: Bead, english: list[Found], arabic: list[Fou
                     continue
                 score = 1.0 if e.kind == a.kind else 0.9
             elif other.cased:
-                score = name_score(a.text, other.lang, e.text, anchor.lang)
+                score = max(name_score(a.text, other.lang, e.text, anchor.lang),
+                            phrase_score(a.text, other.lang, e.text, anchor.lang))
             else:
                 score = skeleton_similarity(skeleton(a.text), skeleton(e.text))
             if score >= LINK_THRESHOLD:
@@ -233,12 +242,18 @@ def link_entities(doc: Document, *, ner_model: str | None = None) -> Document:
 
     beads = doc.beads()
     pairs: list[tuple[Found, Found]] = []
+    extended: dict[int, Found] = {}
     for bead in beads:
         e_in = [f for t in getattr(bead, anchor.side) for f in by_sentence[(anchor.side, t)]]
         a_in = [f for s in getattr(bead, other.side) for f in by_sentence[(other.side, s)]]
+        if other.cased:  # lowercase words after a name, where the other side's name has them (Parti social-démocrate)
+            e_new = confirm_extensions(e_in, anchor.lang, a_in, other.lang)
+            a_new = confirm_extensions(a_in, other.lang, e_in, anchor.lang)
+            extended.update((id(f), g) for f, g in zip(e_in + a_in, e_new + a_new) if g is not f)
+            e_in, a_in = e_new, a_new
         pairs += _link_bead(doc, bead, e_in, a_in, anchor, other)
 
-    mentions: list[Found] = list(anchors) + list(others)
+    mentions: list[Found] = [extended.get(id(f), f) for f in anchors + others]
     index = {(f.side, f.start, f.end): k for k, f in enumerate(mentions)}
     for e, a in pairs:
         if (a.side, a.start, a.end) not in index:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from xling.document import Document
-from xling.entities.cased import CASED_SCRIPTS, recognize_cased
+from xling.entities.cased import CASED_SCRIPTS, head_word, language_words, recognize_cased
 from xling.entities.recognize import (
     LINK_THRESHOLD,
     MIN_SKELETON,
@@ -111,6 +111,63 @@ def name_score(a: str, a_lang: str, b: str, b_lang: str) -> float:
                 if min(len(sx), len(sy)) >= MIN_SKELETON:
                     best = max(best, skeleton_similarity(sx, sy) * PARTIAL_WEIGHT)
     return best
+
+
+#: Words of a name for :func:`phrase_score`, split at hyphens too (social-démocrate: Social Democratic).
+_PHRASE_WORDS = re.compile(r"[^\s\-\u2010\u2011]+")
+
+
+def _knows_heads(lang: str) -> bool:
+    return _base(lang) == ENGLISH or bool(language_words(lang).head)
+
+
+@functools.lru_cache(maxsize=65536)
+def phrase_score(a: str, a_lang: str, b: str, b_lang: str) -> float:
+    """How likely two names of several words are one name in another word order, with a common noun
+    translated: each word of one sounds like a word of the other (Parti social-démocrate / Social Democratic
+    Party), except that one pair may be two head nouns instead (Октябрьский мост / Oktyabrsky Bridge: мост and
+    Bridge head names in their languages, :func:`~xling.entities.cased.head_word`; a language without head
+    words accepts any word there). The weakest sounding pair's similarity; 0 unless both have the same
+    number of words, at least two, and most pairs sound alike."""
+    x, y = _PHRASE_WORDS.findall(a), _PHRASE_WORDS.findall(b)
+    if len(x) != len(y) or len(x) < 2:
+        return 0.0
+    scored = sorted(((name_score(u, a_lang, v, b_lang), i, j) for i, u in enumerate(x) for j, v in enumerate(y)),
+                    reverse=True)
+    used_x: set[int] = set()
+    used_y: set[int] = set()
+    sound = []
+    for score, i, j in scored:
+        if score < LINK_THRESHOLD:
+            break
+        if i not in used_x and j not in used_y:
+            used_x.add(i)
+            used_y.add(j)
+            sound.append(score)
+    rest_x = [w for i, w in enumerate(x) if i not in used_x]
+    rest_y = [w for j, w in enumerate(y) if j not in used_y]
+    if len(rest_x) > 1 or 2 * len(sound) < len(x):
+        return 0.0
+    for rest, lang in ((rest_x, a_lang), (rest_y, b_lang)):
+        if rest and _knows_heads(lang) and not head_word(rest[0], lang):
+            return 0.0
+    return min(sound)
+
+
+def confirm_extensions(mentions: Sequence[Found], lang: str, others: Sequence[Found], other_lang: str) -> list[Found]:
+    """``mentions`` (one bead of one side) with each longer reading that a name in ``others`` (the same bead's
+    other side) confirms by :func:`phrase_score`: "Parti" becomes "Parti social-démocrate" beside "Social
+    Democratic Party", and takes that name's label unless it is MISC."""
+    out = []
+    for f in mentions:
+        for end, text in reversed(f.extensions):
+            match = next((g for g in others if phrase_score(text, lang, g.text, other_lang) >= LINK_THRESHOLD), None)
+            if match is not None:
+                label = match.label if match.label != "MISC" else f.label
+                f = replace(f, end=end, text=text, label=label, weak=False, extensions=())
+                break
+        out.append(f)
+    return out
 
 
 # -- lexicon names where there are no capitals -----------------------------------------------------------
@@ -241,5 +298,5 @@ def _windows(text: str, span: tuple[int, int], name: str, script: str | None) ->
 
 
 __all__ = [
-    "ARABIC_SCRIPT", "SideRole", "side_role", "side_roles", "name_score", "gazetteer_caseless", "window_candidates",
+    "ARABIC_SCRIPT", "SideRole", "side_role", "side_roles", "name_score", "phrase_score", "confirm_extensions", "gazetteer_caseless", "window_candidates",
 ]

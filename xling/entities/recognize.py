@@ -48,6 +48,10 @@ class Found:
     #: Kept only if linked to the other side or named like a kept mention (a lone sentence-initial word,
     #: a capitalized German noun): capitals alone do not make it a name.
     weak: bool = False
+    #: Longer readings ``(end, text)`` that add the lowercase words after the name, shortest first (Parti
+    #: social-démocrate, Октябрьский мост): taken only where a name on the other side confirms one
+    #: (:func:`xling.entities.projection.confirm_extensions`).
+    extensions: tuple[tuple[int, str], ...] = ()
 
     @property
     def entry_key(self) -> str | None:
@@ -102,14 +106,16 @@ _TITLES = set(
     "president vice prime minister ministers secretary secretary-general chancellor king queen prince princess "
     "sheikh emir sultan mr mrs ms dr gen general colonel col lieutenant captain commander admiral marshal "
     "senator sen rep representative governor mayor ambassador envoy pope cardinal bishop imam ayatollah judge "
-    "justice chairman chairwoman director spokesman spokeswoman sir lord lady premier".split()
+    "justice chairman chairwoman chairperson director spokesman spokeswoman spokesperson executive ceo sir lord lady "
+    "premier".split()
 )
 #: What a title can be "of": Secretary of State, Minister of Defense, Minister of the Interior.
 _TITLE_OBJECTS = set("state defense defence interior justice finance foreign health education economy energy "
                      "agriculture labor labour transport commerce trade".split())
 #: Words that are part of a title only before one: "Foreign Minister", but "Foreign Policy" is a name.
 _TITLE_MODIFIERS = set(
-    "vice deputy prime foreign defense defence interior finance state crown chief former acting".split()
+    "vice deputy prime foreign defense defence interior finance state crown chief former acting attorney "
+    "surgeon inspector".split()
 )
 _ORG_HEADS = set(
     "party ministry council organization organisation agency bank university union company corporation corp inc "
@@ -119,11 +125,16 @@ _ORG_HEADS = set(
 )
 _LOC_HEADS = set(
     "river sea ocean island islands mountains mountain lake gulf bay strait valley province region district "
-    "county city street square desert peninsula coast border airport port".split()
+    "county city street square desert peninsula coast border airport port bridge tower palace castle cathedral "
+    "stadium station avenue road boulevard highway park canal dam embankment".split()
 )
+#: Common nouns that head a name ("Social Democratic Party", "Oktyabrsky Bridge"): another language may
+#: write them in lowercase beside the name (Parti social-démocrate, Октябрьский мост).
+ENGLISH_HEADS = frozenset(_ORG_HEADS | _LOC_HEADS)
 _OF_HEADS = {"republic", "kingdom", "state", "states", "emirates"}
 _LOC_CUES_BEFORE = {"in", "at", "from", "near", "to", "into", "across", "outside", "inside"}
-_ORG_CUES_AFTER = {"magazine", "newspaper", "agency", "daily", "weekly", "channel", "website", "company", "group"}
+#: Words that say the name beside them is an organisation: "Foreign Policy magazine", "the company Yandex".
+_ORG_CUES = {"magazine", "newspaper", "agency", "daily", "weekly", "channel", "website", "company", "group", "firm"}
 _SPEECH_VERBS = set(
     "said says told added warned replied wrote explained noted stressed asked announced insisted declared "
     "urged confirmed denied argued".split()
@@ -174,14 +185,21 @@ def recognize_english(
     lowercase_words = {w for w in re.findall(r"\b[a-z][a-z\-]*\b", text)}
     calendar = _calendar_words()
     found: list[Found] = []
+    initial_starts: set[int] = set()
     for sent_index, (s_start, s_end) in enumerate(sentences):
         tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text, s_start, s_end)]
         i = 0
         while i < len(tokens):
             start, end, tok = tokens[i]
-            if not _is_capitalized(tok) or _skip_token(text, s_start, tokens, i, lowercase_words, calendar):
+            if not _is_capitalized(tok):
                 i += 1
                 continue
+            initial = clause_initial(text, s_start, start)
+            if _skip_token(initial, tokens, i, lowercase_words, calendar):
+                i += 1
+                continue
+            if initial:
+                initial_starts.add(start)
             j = i + 1
             while j < len(tokens) and _only_space_between(text, tokens[j - 1][1], tokens[j][0]):
                 nxt = tokens[j][2]
@@ -198,10 +216,24 @@ def recognize_english(
                         j = k + 1
                         continue
                 break
+            after_cue = i > 0 and tokens[i - 1][2].casefold() in _ORG_CUES and \
+                _only_space_between(text, tokens[i - 1][1], start)
             found += _split_span(text, tokens[i:j], tokens[j][2] if j < len(tokens) else "",
-                                 tokens[i - 1][2] if i > 0 else "", sent_index, lexicon)
+                                 tokens[i - 1][2] if i > 0 else "", sent_index, lexicon, after_cue)
             i = j
-    return _label_by_document(found, text)
+    return _weak_openers(_label_by_document(found, text), initial_starts)
+
+
+def _weak_openers(found: list[Found], initial: set[int]) -> list[Found]:
+    """A lone word the lexicon does not know, capitalized only at the start of a clause (its start is in
+    ``initial``) and nowhere else among the mentions ("Residents complain ..."), is kept only if the other
+    side has it (``weak``), as in the other languages (:func:`xling.entities.cased.recognize_cased`)."""
+    inside = set()
+    for f in found:
+        words = f.text.split()
+        inside.update(words[1:] if f.start in initial else words)
+    return [replace(f, weak=True) if f.entry is None and f.start in initial and f.text not in inside
+            and " " not in f.text else f for f in found]
 
 
 def _only_space_between(text: str, a: int, b: int) -> bool:
@@ -216,13 +248,14 @@ def _connector_fits(tokens: list[tuple[int, int, str]], i: int, j: int) -> bool:
     return head in _TITLES or head in _ORG_HEADS or head in _LOC_HEADS or head in _OF_HEADS
 
 
-def _skip_token(text: str, s_start: int, tokens, i: int, lowercase_words: set[str], calendar) -> bool:
-    """Capitalized words that are not names: sentence-initial common words, "I", months and weekdays."""
+def _skip_token(initial: bool, tokens, i: int, lowercase_words: set[str], calendar) -> bool:
+    """Capitalized words that are not names: sentence-initial common words (``initial``: ``tokens[i]`` opens
+    a clause), "I", months and weekdays."""
     tok = tokens[i][2]
     low = tok.casefold()
     if tok == "I" or low in calendar:
         return True
-    if not clause_initial(text, s_start, tokens[i][0]):
+    if not initial:
         return False
     if low in _FUNCTION_WORDS and not (tok.isupper() and len(tok) > 1 and not lexicon_free(tok)):
         return True  # "US Secretary of State ..." opens a sentence: the country, not the pronoun
@@ -283,8 +316,10 @@ def _title_length(toks, at: int = 0) -> int:
     return n
 
 
-def _split_span(text: str, toks, next_tok: str, prev_tok: str, sentence: int, lexicon: Lexicon) -> list[Found]:
-    """One capitalized run -> mentions: leading demonyms split off, titles dropped, the rest typed."""
+def _split_span(text: str, toks, next_tok: str, prev_tok: str, sentence: int, lexicon: Lexicon,
+                after_cue: bool = False) -> list[Found]:
+    """One capitalized run -> mentions: leading demonyms split off, titles dropped, the rest typed
+    (``after_cue``: right after a word such as "company" that says an organisation follows)."""
     out: list[Found] = []
     titled = False
     at = 0  # toks[at:] is what is left of the run (an index, not a slice: a long run is not copied per step)
@@ -312,6 +347,14 @@ def _split_span(text: str, toks, next_tok: str, prev_tok: str, sentence: int, le
         if title:
             titled = True
             at += title
+    inner = _inner_title(toks, at)
+    if inner is not None:  # "Portuguese Prime Minister António Costa": what precedes a title is no part of the name
+        p, title = inner
+        # a name the lexicon does not know there ("Acme Chief Executive ...") needs the other side
+        out += [f if f.entry is not None else replace(f, weak=True)
+                for f in _split_span(text, toks[at:p], toks[p][2], prev_tok, sentence, lexicon, after_cue)]
+        titled = True
+        at = p + title
     if at >= len(toks):
         return out
     toks = toks[at:]
@@ -324,11 +367,13 @@ def _split_span(text: str, toks, next_tok: str, prev_tok: str, sentence: int, le
         return out
     words = name.split()
     last = words[-1].casefold()
-    if titled or next_tok in _SPEECH_VERBS or prev_tok.casefold().rstrip(".") in _TITLES:
+    if not titled and after_cue:
+        label = "ORG"
+    elif titled or next_tok in _SPEECH_VERBS or prev_tok.casefold().rstrip(".") in _TITLES:
         label = "PER"
     elif name.isupper() and len(name.replace(".", "")) >= 2:
         label = "ORG"
-    elif _ORG_HEADS & {w.casefold() for w in words} or next_tok.casefold() in _ORG_CUES_AFTER:
+    elif _ORG_HEADS & {w.casefold() for w in words} or next_tok.casefold() in _ORG_CUES:
         label = "ORG"
     elif last in _LOC_HEADS or (len(words) == 1 and prev_tok in _LOC_CUES_BEFORE):
         label = "LOC"
@@ -338,6 +383,16 @@ def _split_span(text: str, toks, next_tok: str, prev_tok: str, sentence: int, le
         label = "MISC"
     out.append(_found(text, start, end, label, sentence))
     return out
+
+
+def _inner_title(toks, at: int) -> tuple[int, int] | None:
+    """The first title inside ``toks[at:]`` after its first word and before its last, as ``(position,
+    length)``: "Prime Minister" in "Portuguese Prime Minister António Costa" (None if there is none)."""
+    for p in range(at + 1, len(toks) - 1):
+        title = _title_length(toks, p)
+        if title and p + title < len(toks):
+            return p, title
+    return None
 
 
 def _longest_entry(toks, lexicon: Lexicon, at: int = 0) -> tuple[int, tuple[LexEntry, str] | None]:

@@ -270,7 +270,14 @@ def _plus_ian(name: str) -> list[str]:
     return [name + "ian"] if name[-1:] not in "aeiouy" else []
 
 
-_ENGLISH_DEMONYM_RULES = (_plus_n, _e_to_ian, _plus_i, _plus_ian)
+def _plus_ese(name: str) -> list[str]:
+    """Sudan -> Sudanese, Vietnam -> Vietnamese; a final vowel gives way: China -> Chinese, Malta -> Maltese."""
+    if " " in name:
+        return []
+    return [name[:-1] + "ese"] if name[-1:] in "aeiouy" else [name + "ese"]
+
+
+_ENGLISH_DEMONYM_RULES = (_plus_n, _e_to_ian, _plus_i, _plus_ian, _plus_ese)
 _NISBA_SUFFIXES = ("ي", "يه", "يون", "يين", "يان", "يتان")
 
 
