@@ -350,9 +350,7 @@ def _split_span(text: str, toks, next_tok: str, prev_tok: str, sentence: int, le
     inner = _inner_title(toks, at)
     if inner is not None:  # "Portuguese Prime Minister António Costa": what precedes a title is no part of the name
         p, title = inner
-        # a name the lexicon does not know there ("Acme Chief Executive ...") needs the other side
-        out += [f if f.entry is not None else replace(f, weak=True)
-                for f in _split_span(text, toks[at:p], toks[p][2], prev_tok, sentence, lexicon, after_cue)]
+        out += _split_span(text, toks[at:p], toks[p][2], prev_tok, sentence, lexicon, after_cue)
         titled = True
         at = p + title
     if at >= len(toks):
