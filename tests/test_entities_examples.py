@@ -138,28 +138,30 @@ def example(lang: str) -> Document:
     return compare(source, target, model=xling.NO_MODEL, source_lang=lang, target_lang="en")
 
 
-def test_french_example_entities() -> None:
-    doc = example("fr")
-    assert sides(doc) == [
+#: The entities of the French and Russian examples: (label, source texts, English texts).
+EXAMPLE_ENTITIES = {
+    "fr": [
         ("PER", ["António Costa", "Costa"], ["António Costa", "Costa"]),
         ("LOC", ["Lisbonne"], ["Lisbon"]),
-        ("LOC", [], ["Portuguese"]),
+        ("LOC", [], ["Portuguese"]),  # Portugal, named by its demonym (portugais is not found in French)
         ("MISC", ["Porto"], ["Porto"]),
         ("ORG", ["Commission européenne"], ["European Commission"]),
         ("ORG", ["Parti social-démocrate"], ["Social Democratic Party"]),
-    ]
-    assert [i for i in doc.issues if i.code.startswith("entity-")] == []
-
-
-def test_russian_example_entities() -> None:
-    doc = example("ru")
-    assert sides(doc) == [
+    ],
+    "ru": [
         ("LOC", ["Новосибирска"], ["Novosibirsk"]),
         ("PER", ["Анатолий Локоть", "Локоть"], ["Anatoly Lokot", "Lokot"]),
         ("MISC", ["Обь"], ["Ob"]),
         ("LOC", ["Октябрьский мост"], ["Oktyabrsky Bridge"]),
         ("ORG", ["Яндекс"], ["Yandex"]),
-    ]
+    ],
+}
+
+
+@pytest.mark.parametrize("lang", sorted(EXAMPLE_ENTITIES))
+def test_example_entities(lang: str) -> None:
+    doc = example(lang)
+    assert sides(doc) == EXAMPLE_ENTITIES[lang]
     assert [i for i in doc.issues if i.code.startswith("entity-")] == []
 
 
