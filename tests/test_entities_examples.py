@@ -74,6 +74,24 @@ def test_the_european_commission_in_every_language(form: str, lang: str) -> None
     assert hit is not None and hit[0].english[0] == "European Commission" and hit[0].label == "ORG"
 
 
+@pytest.mark.parametrize("form, lang, name", [
+    ("Banque mondiale", "fr", "World Bank"), ("Всемирного банка", "ru", "World Bank"), ("البنك الدولي", "ar", "World Bank"),
+    ("ECB", "en", "European Central Bank"), ("Banque centrale européenne", "fr", "European Central Bank"),
+    ("МВФ", "ru", "International Monetary Fund"), ("Parlamento Europeo", "es", "European Parliament"),
+    ("Organisation mondiale de la santé", "fr", "World Health Organization"),
+])
+def test_other_multiword_organisations(form: str, lang: str, name: str) -> None:
+    hit = default_lexicon().lookup(form, lang)
+    assert hit is not None and hit[0].english[0] == name and hit[0].label == "ORG"
+    assert default_lexicon().english("Who") is None  # no English acronym that is also a word
+
+
+def test_french_organisation_with_lowercase_words_links_to_its_english() -> None:
+    doc = link_entities(pair("fr", "Selon la Banque centrale européenne, les prix montent.",
+                             "en", "According to the European Central Bank, prices are rising."))
+    assert sides(doc) == [("ORG", ["Banque centrale européenne"], ["European Central Bank"])]
+
+
 def test_a_lexicon_name_is_not_split_at_its_demonym() -> None:
     assert english("It asked the European Commission and the European allies.") == [
         ("European Commission", "ORG", NAME, False), ("European", "LOC", DEMONYM, False)]
