@@ -7,7 +7,9 @@
    on a side without capitals (Arabic, Hebrew, Devanagari, Chinese, Japanese...): lexicon names, and word
    windows that sound like a recognized name (projection, :mod:`xling.entities.projection`). The side with
    capitals is the *anchor* (the target when both have them); any pair of languages works, neither needs
-   to be English.
+   to be English. When both sides have capitals, the lowercase words after a name join it where a name of
+   the other side in the same bead confirms them word by word (Parti social-démocrate / Social Democratic
+   Party: :func:`xling.entities.projection.confirm_extensions`).
 2. **Link inside each bead** by score, greedily, under a threshold: no link is better than a wrong link.
 3. **Cluster** over the document with union-find (:mod:`xling.entities.cluster`): linked pairs, same
    lexicon entry, the same Arabic form, and short English person names that end a longer one ("Putin"

@@ -2,7 +2,8 @@
 
 1. **Recognize** English mentions with a rule-based news recognizer (capitalized spans, sentence-initial
    handling, connectors inside names, titles and cue words for the type, CLDR gazetteer) or, if asked,
-   any transformers token-classification model.
+   any transformers token-classification model. A title inside a capitalized run ends the name before it
+   ("Portuguese Prime Minister António Costa": the demonym of Portugal, then the person António Costa).
 2. **Find Arabic candidates** in each bead's source sentences: gazetteer hits (CLDR + curated lexicon,
    with clitics stripped) and, for each English mention, Arabic word windows whose consonant skeleton
    matches the English name (بوتين ~ Putin).
