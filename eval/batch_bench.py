@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -236,6 +237,7 @@ def main() -> int:
             if not args.json:
                 print(f"memory {n:>6} rows: {results['memory'][str(n)]}", file=sys.stderr, flush=True)
     results["load_after"] = os.getloadavg()
+    shutil.rmtree(work, ignore_errors=True)
     if args.json:
         print(json.dumps(results, indent=1))
     else:
