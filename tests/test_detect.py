@@ -162,3 +162,10 @@ def test_cli_plain_from_stdin_and_undetermined(capsys, monkeypatch):
 def test_cli_missing_file_is_a_clear_error(capsys, tmp_path):
     assert main(["detect", str(tmp_path / "nope.txt")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_the_top_level_names_are_there():
+    import xling
+
+    assert xling.detect_language("Le président a parlé mardi devant les députés à Paris.") == "fr"
+    assert callable(xling.translate_corpus) and {"detect_language", "translate_corpus"} <= set(xling.__all__)

@@ -27,6 +27,8 @@ _LAZY = {
     "compare": "xling.pipeline.comparison",
     "align": "xling.alignment.aligner",
     "evaluate": "xling.eval.scoring",
+    "detect_language": "xling.text.detect",
+    "translate_corpus": "xling.batch.runner",
 }
 
 __all__ = [
