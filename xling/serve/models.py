@@ -40,7 +40,7 @@ class ServedModels:
     """The server's translation models: a forced :class:`~xling.Engine`, or an :class:`~xling.EnginePool`.
 
     Build it with :meth:`create`. ``error`` is why the forced model could not be loaded (None when it
-    loaded, or when languages are routed: there each language reports its own missing model).
+    loaded, and always when languages are routed: there each language reports its own missing model).
     """
 
     engine: Engine | None = None
@@ -106,21 +106,26 @@ class ServedModels:
         return self.pool.loaded()
 
     def load(self) -> ServedModels:
-        """Load the forced model now (routed: the default language's model, if one was named); errors are kept."""
-        try:
-            if self.engine is not None:
+        """Load the forced model now, keeping the reason in ``error`` if it cannot be loaded. Routed: load
+        the default language's model, if one was named (if it cannot be loaded, one warning: requests in
+        that language will say why, the others are served)."""
+        if self.engine is not None:
+            try:
                 self.engine.load()
                 self.error = None
-            elif self.source_lang:
-                assert self.pool is not None
+            except ModelUnavailable as err:
+                self.error = str(err)
+        elif self.source_lang:
+            assert self.pool is not None
+            try:
                 self.pool.engine(self.source_lang, TARGET_LANG).load()
-        except ModelUnavailable as err:
-            self.error = str(err)
+            except ModelUnavailable as err:
+                log.warning("%s; other languages are still translated", err)
         return self
 
     def require(self) -> None:
         """Raise ModelUnavailable when the forced model could not be loaded."""
-        if self.error and not self.routed:
+        if self.error:
             raise ModelUnavailable(self.error)
 
     # -- languages ----------------------------------------------------------------------------------------
@@ -139,11 +144,11 @@ class ServedModels:
         assert self.engine is not None
         if self.source_lang:
             return self.source_lang
-        return (self.engine.source_lang if self.error is None and self.engine.loaded else None) or "ar"
+        return (self.engine.source_lang if self.loaded else None) or "ar"
 
     @property
     def target_lang(self) -> str:
-        if self.engine is not None and self.error is None and self.engine.loaded:
+        if self.engine is not None and self.loaded:
             return self.engine.target_lang or TARGET_LANG
         return TARGET_LANG
 
@@ -177,7 +182,7 @@ class ServedModels:
 
     def compare_model(self, use_model: bool) -> Engine | EnginePool | NoModel:
         """The model argument for a comparison: NO_MODEL when not wanted or when the forced model failed."""
-        if not use_model or (self.error and not self.routed):
+        if not use_model or self.error:
             return NO_MODEL
         return self.model
 

@@ -205,8 +205,6 @@ class Service:
 
     def translate_one(self, text: str, source: str, beam_size: int | None) -> dict[str, Any]:
         self.check(text, "text")
-        self.beam(beam_size)
-        self.served.source(source)
         return self.translate([text], source, beam_size)[0].to_dict()
 
     def compare(self, source_text: str, target_text: str, use_model: bool, source_lang: str = "auto",
@@ -255,10 +253,8 @@ class Service:
 
 def detect(text: str) -> tuple[str, float, tuple[tuple[str, float], ...]]:
     """The language of ``text``: code, confidence 0-1 and the runners-up (xling.text.detect)."""
-    try:
-        from xling.text.detect import identify
-    except ImportError:  # an xling without language identification: say the server's source language
-        return "ar", 0.0, ()
+    from xling.text.detect import identify
+
     found = identify(text)
     return found.lang, found.confidence, found.alternatives
 
@@ -507,10 +503,9 @@ def build_router(service: Service) -> APIRouter:
     @router.get("/healthz", tags=["xling"], summary="Liveness and model state (no login needed)")
     async def healthz() -> Health:
         served = service.served
-        error_text = None if served.routed else served.error
         loaded = served.loaded
-        return Health(status="degraded" if error_text else "ok", model=served.name, routed=served.routed,
-                      model_loaded=bool(loaded), models_loaded=loaded, model_error=error_text)
+        return Health(status="degraded" if served.error else "ok", model=served.name, routed=served.routed,
+                      model_loaded=bool(loaded), models_loaded=loaded, model_error=served.error)
 
     # -- LibreTranslate ----------------------------------------------------------------------------------
     @router.post("/translate", tags=["LibreTranslate"], responses={200: {"model": LTTranslateResponse}, **_ERRORS},

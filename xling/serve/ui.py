@@ -201,11 +201,12 @@ def build_demo(
                                  device=device, compute_type=compute_type, source_lang=source_lang)
     if preload:
         served.load()
-        if served.error and not served.routed:
+        if served.error:
             print(f"xling: {served.error}\nxling: the page starts without the model; Compare still works.",
                   file=sys.stderr)
-    source_choices = _choices(served.languages())
-    compare_choices = _choices(sorted({*served.languages(), ("en", language_name("en"))}))
+    served_languages = served.languages()  # the routing table and a look in the models folder: once
+    source_choices = _choices(served_languages)
+    compare_choices = _choices(sorted({*served_languages, ("en", language_name("en"))}))
     default_source = served.source_lang or AUTO_LANG
 
     def check(text: str, name: str) -> str:
@@ -272,7 +273,7 @@ def build_demo(
 
     translating = {"concurrency_limit": CONCURRENCY["translate"], "concurrency_id": "translate"}
     comparing = {"concurrency_limit": CONCURRENCY["compare"], "concurrency_id": "compare"}
-    can_translate = served.routed or served.error is None
+    can_translate = served.error is None
 
     with gr.Blocks(title="xling: news across languages", analytics_enabled=False,
                    delete_cache=(3600, 3600)) as demo:
@@ -281,7 +282,7 @@ def build_demo(
             "names coloured across both languages, translation checks listed.",
             elem_classes="xl-title",
         )
-        if served.error and not served.routed:
+        if served.error:
             gr.HTML(render_message(
                 "The translation model could not be loaded, so Translate is unavailable; Compare still works "
                 f"(without the model). {served.error}", "warning"), elem_id="xl-model-status")
