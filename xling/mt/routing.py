@@ -135,16 +135,21 @@ def resolve(source: str, target: str = "en", *, models_dir: str | os.PathLike[st
     return str(local) if local is not None else found.model
 
 
-def language_name(code: str) -> str:
-    """The English name of a language code (Babel's CLDR data), or the code itself when unknown."""
+@functools.lru_cache(maxsize=256)
+def language_name(code: str, in_lang: str = "en") -> str:
+    """'Arabic', or 'العربية' with ``in_lang='ar'`` (Babel's CLDR data); the code itself when unknown.
+
+    CLDR's table of language names first (it also names codes that are not locales, such as ``mul``),
+    then the display name of the code read as a locale (``pt-BR``: "Portuguese (Brazil)").
+    """
     try:
         from babel import Locale
 
-        name = Locale("en").languages.get(code)
+        name = Locale.parse(in_lang.replace("-", "_")).languages.get(code)
         if not name:
-            name = Locale.parse(code).get_display_name("en")
+            name = Locale.parse(code.replace("-", "_")).get_display_name(in_lang)
         return name or code
-    except Exception:  # Babel missing or an unknown code: the code is a usable label
+    except Exception:  # Babel missing, or an unknown or malformed code: the code is a usable label
         return code
 
 

@@ -26,6 +26,7 @@ from importlib import resources
 from itertools import groupby
 
 from xling.document import SEVERITIES, Document, Entity, Side
+from xling.mt.routing import language_name
 from xling.text.scripts import ARABIC_RANGES
 
 #: Languages written right to left (the page sets ``dir`` from the side's language).
@@ -98,17 +99,6 @@ def _isolate_runs(text: str, run: re.Pattern[str]) -> str:
 # -- languages -----------------------------------------------------------------------------------------
 def direction(lang: str) -> str:
     return "rtl" if lang.split("-")[0].lower() in RTL_LANGS else "ltr"
-
-
-@lru_cache(maxsize=64)
-def language_name(lang: str, in_lang: str = "en") -> str:
-    """'Arabic', or 'العربية' with ``in_lang='ar'`` (Babel's CLDR data); the code itself when unknown."""
-    try:
-        from babel import Locale
-
-        return Locale.parse(lang.replace("-", "_")).get_display_name(in_lang) or lang
-    except Exception:  # unknown or malformed code: show it as given
-        return lang
 
 
 # -- layout --------------------------------------------------------------------------------------------

@@ -27,11 +27,11 @@ from xling.document import AUTO_LANG, Document  # noqa: E402
 from xling.errors import ModelUnavailable, XlingError  # noqa: E402
 from xling.mt.engine import DEFAULT_MAX_MODELS  # noqa: E402
 from xling.pipeline.comparison import MODEL_FREE  # noqa: E402
+from xling.mt.routing import language_name  # noqa: E402
 from xling.render.html import (  # noqa: E402
     ARABIC_FONTS,
     UI_FONTS,
     VIEW_CSS,
-    language_name,
     render_document,
     render_message,
 )
