@@ -354,6 +354,20 @@ def test_model_spec_describes_what_decides_the_output():
     assert "threads" not in spec.describe() and spec.describe()["backend"] == "ct2"
 
 
+def test_threads_per_worker_reach_the_backend_of_either_kind(model, monkeypatch):
+    import torch
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)  # as on a user's machine: nobody chose a count
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        loaded = ModelSpec(model=model, backend="transformers", threads=2).build().backend  # loads it
+        assert loaded.threads == 2 and torch.get_num_threads() == 2  # set from threads= when it loaded
+        assert ModelSpec(model=model, backend="ct2", threads=2).build().backend.threads == 2
+    finally:
+        torch.set_num_threads(before)
+
+
 # -- the readers, alone --------------------------------------------------------------------------------------
 @settings(max_examples=60, deadline=None)
 @given(lines=st.lists(st.one_of(st.text(max_size=30), st.just(""), st.binary(max_size=20)), max_size=30),

@@ -108,20 +108,22 @@ class ModelSpec:
         options = dict(beam_size=self.beam_size, batch_tokens=self.batch_tokens, cache=cache)
         if self.max_sentence_tokens is not None:
             options["max_sentence_tokens"] = self.max_sentence_tokens
-        if self.threads and self.backend == TRANSFORMERS:
-            import torch
-
-            torch.set_num_threads(self.threads)
         if self.model is None:
+            if self.threads and self.backend == TRANSFORMERS:  # routed models: torch's process-wide count
+                import torch
+
+                torch.set_num_threads(self.threads)
             return EnginePool(models_dir=self.models_dir, backend=self.backend, device=self.device,
                               compute_type=self.compute_type, **options)  # type: ignore[arg-type]
-        if self.threads and self.backend == CT2:
+        if self.threads:
+            # Given to the backend itself: a transformers backend sets torch's count from it when it loads
+            # (torch.set_num_threads to torch's own default beforehand would be read as "unchosen" and reset).
             from xling.mt.base import backend_class
 
             kwargs: dict[str, Any] = {"threads": self.threads}
             if self.compute_type and self.compute_type != "default":
                 kwargs["compute_type"] = self.compute_type
-            return Engine(backend_class(CT2)(self.model, device=self.device, **kwargs), **options)  # type: ignore[arg-type]
+            return Engine(backend_class(self.backend)(self.model, device=self.device, **kwargs), **options)  # type: ignore[arg-type]
         return engine_for(self.model, backend=self.backend, device=self.device, compute_type=self.compute_type,
                           **options)  # type: ignore[arg-type]
 
