@@ -22,6 +22,7 @@ Every concurrent answer is checked to equal its sequential one (``Document.to_di
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -58,6 +59,9 @@ class _Unbatched:
 
     def translate(self, sentences: Any, options: Any = None) -> Any:
         return self.backend.translate(sentences, options)
+
+    def session(self) -> Any:
+        return contextlib.nullcontext()
 
 
 def _counting(backend: Any, calls: list[int]) -> None:
@@ -105,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1: a tiny model)")
     parser.add_argument("--beam", type=int, default=4, help="beam size (default 4, xling's default)")
+    parser.add_argument("--batch-tokens", type=int, default=None,
+                        help="padded source tokens per model batch (default: the engine's, 4096)")
+    parser.add_argument("--max-batch-size", type=int, default=None,
+                        help="sentences per model batch (default: DecodeOptions', 64)")
     parser.add_argument("--no-unbatched", action="store_true", help="skip the batcher-bypassed concurrent mode")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
@@ -120,7 +128,14 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     model_dir = cached_model("tiny", ROOT / ".test-models")
-    engine = Engine(str(model_dir), beam_size=args.beam, cache=False).load()
+    from xling.mt.base import DecodeOptions
+
+    options = DecodeOptions(beam_size=args.beam)
+    if args.batch_tokens:
+        options = options.replace(batch_tokens=args.batch_tokens)
+    if args.max_batch_size:
+        options = options.replace(max_batch_size=args.max_batch_size)
+    engine = Engine(str(model_dir), options=options, cache=False).load()
     calls: list[int] = []
     _counting(engine.backend, calls)
     articles = client_articles()
@@ -156,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "model": "tiny fixture (support.models, default DecodeOptions, cache off)",
         "beam_size": args.beam,
+        "batch_tokens": options.batch_tokens,
+        "max_batch_size": options.max_batch_size,
         "clients": CLIENTS,
         "paragraphs_per_client": [a.count("\n") + 1 for a in articles],
         "rounds": args.rounds,

@@ -69,7 +69,28 @@ def test_eight_threads_get_what_each_gets_alone_in_fewer_model_calls(engine, mon
     results, errors = _at_once(N, lambda i: xling.translate(paragraphs[i], model=engine).to_dict())
     assert errors == [None] * N
     assert results == alone
-    assert 1 < len(calls) < N  # the first ran alone at once, the others shared the next call(s)
+    assert len(calls) < N  # they shared model calls
+
+
+def test_streamed_articles_share_each_groups_model_call(engine, monkeypatch):
+    """Two-paragraph articles stream as two groups each: with sessions, 8 at once make 2 rounds of calls."""
+    articles = ["\n".join(PARAGRAPHS[2 * i: 2 * i + 2]) for i in range(N)]
+    alone = [xling.translate(a, model=engine).to_dict() for a in articles]
+    calls: list[int] = []
+    original = type(engine.backend).translate
+
+    def spy(self, sentences, options=None):
+        calls.append(len(sentences))
+        return original(self, sentences, options)
+
+    monkeypatch.setattr(type(engine.backend), "translate", spy)
+    # a generous wait: on a loaded machine a session's pipeline work between groups must not split a round
+    monkeypatch.setattr(batcher_for(engine.backend), "session_wait", 10.0)
+    results, errors = _at_once(N, lambda i: xling.translate(articles[i], model=engine).to_dict())
+    assert errors == [None] * N
+    assert results == alone
+    # one call per group round; a thread that opened its session before the others did may run its first alone
+    assert 2 <= len(calls) <= 3, calls
 
 
 def test_the_model_is_called_fewer_times_than_requested(engine, monkeypatch):
@@ -243,3 +264,107 @@ def test_the_registry_holds_backends_weakly():
     assert not worker.thread.is_alive()  # a released model takes its worker with it
     with pytest.raises(ReferenceError):
         batcher.translate(["late"], SHORT)
+
+
+# -- sessions: waiting for streams that will come back ------------------------------------------------------
+def _in_session(batcher: MicroBatcher, steps):
+    """A thread's work: inside one session, ("call", sentences) translates, ("sleep", s) pauses."""
+    out = []
+    with batcher.session():
+        for kind, arg in steps:
+            if kind == "sleep":
+                time.sleep(arg)
+            else:
+                out.append([h.text for h in batcher.translate(arg, SHORT)])
+    return out
+
+
+def _first_sessions_seconds(batcher: MicroBatcher, others_plan) -> float:
+    """Seconds that a session calling once takes while another session follows ``others_plan``."""
+    plans = [[("call", ["a"])], others_plan]
+    timings: list[float] = []
+
+    def work(i: int):
+        started = time.perf_counter()
+        out = _in_session(batcher, plans[i])
+        if i == 0:
+            timings.append(time.perf_counter() - started)
+        return out
+
+    results, errors = _at_once(2, work)
+    assert errors == [None, None] and results[0] == [["A"]]
+    return timings[0]
+
+
+def test_a_sessions_request_waits_for_another_open_session():
+    backend = FakeBackend()
+    batcher = MicroBatcher(backend, max_wait_ms=1, session_wait_ms=2000)
+    plans = [[("call", ["a"])], [("sleep", 0.1), ("call", ["b"])]]
+    started = time.perf_counter()
+    results, errors = _at_once(2, lambda i: _in_session(batcher, plans[i]))
+    assert errors == [None, None] and results == [[["A"]], [["B"]]]
+    assert [sorted(s) for s, _ in backend.calls] == [["a", "b"]]  # one call: "a" waited for "b"
+    assert time.perf_counter() - started < 1.5  # it stopped waiting when "b" came, not at session_wait
+    batcher.close()
+
+
+def test_without_sessions_the_first_runs_alone():
+    backend = FakeBackend()
+    batcher = MicroBatcher(backend, max_wait_ms=1, session_wait_ms=2000)
+
+    def plain(i: int):
+        time.sleep(0.1 * i)
+        return [h.text for h in batcher.translate([f"s{i}"], SHORT)]
+
+    results, errors = _at_once(2, plain)
+    assert errors == [None, None] and results == [["S0"], ["S1"]]
+    assert [s for s, _ in backend.calls] == [["s0"], ["s1"]]
+    batcher.close()
+
+
+def test_a_lone_session_never_waits():
+    backend = FakeBackend()
+    batcher = MicroBatcher(backend, max_wait_ms=1, session_wait_ms=5000)
+    started = time.perf_counter()
+    assert _in_session(batcher, [("call", ["a"]), ("call", ["b"])]) == [["A"], ["B"]]
+    assert time.perf_counter() - started < 1.0
+    assert not batcher.worker_alive  # both ran inline
+
+
+def test_a_session_that_does_not_call_holds_others_at_most_session_wait():
+    backend = FakeBackend()
+    batcher = MicroBatcher(backend, max_wait_ms=1, session_wait_ms=200)
+    assert 0.15 < _first_sessions_seconds(batcher, [("sleep", 3.0)]) < 2.0  # waited for the other session, but only session_wait, not its 3 s
+    batcher.close()
+
+
+def test_leaving_a_session_releases_who_waits_for_it():
+    backend = FakeBackend()
+    batcher = MicroBatcher(backend, max_wait_ms=1, session_wait_ms=5000)
+    assert 0.15 < _first_sessions_seconds(batcher, [("sleep", 0.2)]) < 2.5  # released when the other left (0.2 s), long before session_wait (5 s)
+    batcher.close()
+
+
+def test_a_caller_without_a_session_does_not_wait_for_sessions():
+    backend = FakeBackend()
+    batcher = MicroBatcher(backend, max_wait_ms=1, session_wait_ms=5000)
+    timings: list[float] = []
+
+    def work(i: int):
+        if i == 0:
+            return _in_session(batcher, [("sleep", 1.0)])
+        time.sleep(0.05)
+        started = time.perf_counter()
+        out = batcher.translate(["x"], SHORT)
+        timings.append(time.perf_counter() - started)
+        return [h.text for h in out]
+
+    results, errors = _at_once(2, work)
+    assert errors == [None, None] and results[1] == ["X"]
+    assert timings[0] < 0.5
+    batcher.close()
+
+
+def test_session_wait_must_not_be_negative():
+    with pytest.raises(ValueError, match="session_wait_ms"):
+        MicroBatcher(FakeBackend(), session_wait_ms=-1)

@@ -11,6 +11,12 @@ merges them:
   first, up to ``max_batch_sentences`` sentences), lingering at most ``max_wait_ms`` after the oldest one
   arrived for more company, and runs ONE ``backend.translate`` over all their sentences (deduplicated;
   the backend length-sorts them into model batches itself). Each caller gets its own slice.
+* **Sessions: waiting for known company.** A caller that will come back (a streamed article, translated
+  group by group) holds a :meth:`MicroBatcher.session` for its whole run. While another session is between
+  its calls (doing its pipeline work), a request that finds the model free waits for it, and so does the
+  gather of a queued batch: until every open session has a request waiting, or ``session_wait_ms`` after
+  the oldest request arrived. Eight articles streamed at once then share each group's model call instead
+  of the first arrival running alone; a lone session, and a caller without one, never wait for it.
 * **Errors stay with their owner.** When a merged call fails, each request of it is retried alone, so an
   over-long input (ValueError) fails only the caller who sent it.
 
@@ -30,23 +36,27 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from concurrent.futures import Future
 
 from xling.mt.base import Backend, DecodeOptions, Hypothesis
 
 DEFAULT_MAX_WAIT_MS = 5.0
 DEFAULT_MAX_BATCH_SENTENCES = 256
+#: How long a gather may wait for an open session that has no request in yet (see MicroBatcher.session).
+DEFAULT_SESSION_WAIT_MS = 60.0
 
 
 class _Request:
-    __slots__ = ("sentences", "options", "arrived", "future")
+    __slots__ = ("sentences", "options", "arrived", "future", "in_session")
 
-    def __init__(self, sentences: list[str], options: DecodeOptions):
+    def __init__(self, sentences: list[str], options: DecodeOptions, in_session: bool):
         self.sentences = sentences
         self.options = options
         self.arrived = time.monotonic()
         self.future: Future[list[Hypothesis]] = Future()
+        self.in_session = in_session
 
 
 class _Worker:
@@ -67,6 +77,9 @@ class MicroBatcher:
             idle never waits: it runs at once.
         max_batch_sentences: a merged call stops taking requests at this many sentences (one request larger
             than that still runs, alone).
+        session_wait_ms: how long, counted from the oldest waiting request's arrival, a gather waits for
+            open sessions (:meth:`session`) that have no request in yet. Only sessions are waited for this
+            long; with none open, or all of them waiting already, the gather keeps to ``max_wait_ms``.
 
     ``translate`` may be called from any number of threads. The worker thread (a daemon) starts on the
     first request that has to queue; :meth:`close` stops it after the queue drains (a later request starts
@@ -79,12 +92,16 @@ class MicroBatcher:
         *,
         max_wait_ms: float = DEFAULT_MAX_WAIT_MS,
         max_batch_sentences: int = DEFAULT_MAX_BATCH_SENTENCES,
+        session_wait_ms: float = DEFAULT_SESSION_WAIT_MS,
     ):
         if max_wait_ms < 0:
             raise ValueError("max_wait_ms must be >= 0")
+        if session_wait_ms < 0:
+            raise ValueError("session_wait_ms must be >= 0")
         if max_batch_sentences < 1:
             raise ValueError("max_batch_sentences must be at least 1")
         self.max_wait = max_wait_ms / 1000.0
+        self.session_wait = session_wait_ms / 1000.0
         self.max_batch_sentences = max_batch_sentences
         self._strong: Backend | None = backend
         self._ref = weakref.ref(backend, self._backend_gone)
@@ -102,6 +119,7 @@ class MicroBatcher:
         self._queue: deque[_Request] = deque()
         self._busy = False  # a backend call (inline or the worker's) is running or being gathered
         self._worker: _Worker | None = None
+        self._sessions = 0  # open sessions (see session())
 
     # -- the backend -----------------------------------------------------------------------------------
     @property
@@ -119,6 +137,35 @@ class MicroBatcher:
         self.close(wait=False)
 
     # -- the callers' side ---------------------------------------------------------------------------------
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Announce that this thread will call :meth:`translate` again soon (one streamed article).
+
+        While the session is open and between its calls, other sessions' requests wait up to
+        ``session_wait_ms`` for its next one, so concurrent streams share model calls group by group. Close
+        it (leave the ``with``) when the model work is done, before slow work that follows (annotation).
+        Sessions nest: an inner one in the same thread counts once.
+        """
+        if getattr(self._local, "session", False):
+            yield
+            return
+        if self._pid != os.getpid():
+            self._reset()
+        with self._cond:
+            self._sessions += 1
+        self._local.session = True
+        try:
+            yield
+        finally:
+            self._local.session = False
+            with self._cond:
+                self._sessions -= 1
+                self._cond.notify_all()  # a gather waiting for this session stops waiting
+
+    def _sessions_elsewhere(self) -> int:
+        """Open sessions with no request queued (lock held; no batch runs while this matters)."""
+        return self._sessions - sum(r.in_session for r in self._queue)
+
     def translate(self, sentences: Sequence[str], options: DecodeOptions | None = None) -> list[Hypothesis]:
         """``backend.translate(sentences, options)``, sharing the model call with concurrent callers."""
         options = options or DecodeOptions()
@@ -129,14 +176,17 @@ class MicroBatcher:
             return list(self.backend.translate(sentences, options))
         if self._pid != os.getpid():  # a forked child: the parent's lock, queue and worker mean nothing here
             self._reset()
+        in_session = bool(getattr(self._local, "session", False))
         with self._cond:
             self.requests += 1
             idle = not self._busy and not self._queue
+            if in_session and self._sessions > 1:  # another session is between its calls: queue, let it join
+                idle = False
             if idle:
                 self._busy = True
                 self.calls += 1
             else:
-                request = _Request(sentences, options)
+                request = _Request(sentences, options, in_session)
                 self._queue.append(request)
                 self._ensure_worker()
                 self._cond.notify_all()
@@ -197,12 +247,17 @@ class MicroBatcher:
                     cond.notify_all()
 
     def _gather(self) -> list[_Request]:
-        """Take the oldest request and those with equal options (lock held; may wait up to max_wait)."""
-        options = self._queue[0].options
-        deadline = self._queue[0].arrived + self.max_wait
+        """Take the oldest request and those with equal options (lock held; may wait up to max_wait, or up
+        to session_wait when the oldest is a session's and an open session has no request in)."""
+        oldest = self._queue[0]
+        options, arrived = oldest.options, oldest.arrived
         while True:
             waiting = sum(len(r.sentences) for r in self._queue if r.options == options)
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            if oldest.in_session and self._sessions_elsewhere() > 0:
+                remaining = arrived + max(self.max_wait, self.session_wait) - now
+            else:
+                remaining = arrived + self.max_wait - now
             if waiting >= self.max_batch_sentences or remaining <= 0:
                 break
             self._cond.wait(remaining)
@@ -257,7 +312,7 @@ class MicroBatcher:
         backend = self._strong if self._strong is not None else self._ref()
         name = getattr(backend, "model", "released")
         return (f"MicroBatcher({name!r}, max_wait_ms={self.max_wait * 1000:g}, "
-                f"max_batch_sentences={self.max_batch_sentences})")
+                f"max_batch_sentences={self.max_batch_sentences}, session_wait_ms={self.session_wait * 1000:g})")
 
 
 # -- one batcher per backend, process-wide ----------------------------------------------------------------

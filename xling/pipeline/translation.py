@@ -224,7 +224,7 @@ def choose_engine(
     return engine, src, extra
 
 
-def _start(
+def _prepare(
     text: str,
     model: str | Backend | Engine | EnginePool | None,
     engine_options: dict[str, Any],
@@ -232,11 +232,15 @@ def _start(
     unit: str,
     source_lang: str | None,
     check_input_language: bool,
-) -> _Translator:
+) -> tuple[Engine, Settings]:
+    """Check the input, choose its engine and record the settings (no segmentation yet)."""
     check_text(text)
     engine, src, extra = choose_engine(text, model, source_lang, check_input_language=check_input_language,
                                        **engine_options)
-    settings = engine.settings(unit=unit, source_lang=src, extra=extra)
+    return engine, engine.settings(unit=unit, source_lang=src, extra=extra)
+
+
+def _begin(text: str, engine: Engine, settings: Settings) -> _Translator:
     run = _Translator(text, engine, settings)
     if not run.sentences:
         raise InputError("input has no sentences to translate")
@@ -298,15 +302,17 @@ def translate_stream(
     """
     engine_options = _engine_options(backend, device, compute_type, beam_size, max_sentence_tokens, batch_tokens,
                                      cache, options, unit)
-    run = _start(text, model, engine_options, unit=unit, source_lang=source_lang,
-                 check_input_language=check_input_language)
-    for group in _paragraph_groups(len(run.paragraphs)):
-        units = {p: run.units_for(p) for p in group}
-        _translate_units([(run, [u for p in group for u in units[p]])])
-        for p in group:
-            run.append_paragraph(p, units[p])
-        if group[-1] < len(run.paragraphs) - 1:
-            yield run.document()
+    engine, settings = _prepare(text, model, engine_options, unit=unit, source_lang=source_lang,
+                                check_input_language=check_input_language)
+    with engine.session():  # concurrent streams on this model share each group's model call
+        run = _begin(text, engine, settings)
+        for group in _paragraph_groups(len(run.paragraphs)):
+            units = {p: run.units_for(p) for p in group}
+            _translate_units([(run, [u for p in group for u in units[p]])])
+            for p in group:
+                run.append_paragraph(p, units[p])
+            if group[-1] < len(run.paragraphs) - 1:
+                yield run.document()
     yield _finish(run, annotate_result, glossary, consistent_names)
 
 
@@ -377,8 +383,8 @@ def translate(
         raise TypeError("text must be a str or a list of str")
     engine_options = _engine_options(backend, device, compute_type, beam_size, max_sentence_tokens, batch_tokens,
                                      cache, options, unit)
-    runs = [_start(t, model, engine_options, unit=unit, source_lang=source_lang,
-                   check_input_language=check_input_language) for t in text]
+    runs = [_begin(t, *_prepare(t, model, engine_options, unit=unit, source_lang=source_lang,
+                                check_input_language=check_input_language)) for t in text]
     paragraph_units = [[run.units_for(p) for p in range(len(run.paragraphs))] for run in runs]
     _translate_units([(run, [u for units in per_p for u in units]) for run, per_p in zip(runs, paragraph_units)])
     for run, per_p in zip(runs, paragraph_units):
