@@ -334,14 +334,16 @@ def test_a_lone_session_never_waits():
 def test_a_session_that_does_not_call_holds_others_at_most_session_wait():
     backend = FakeBackend()
     batcher = MicroBatcher(backend, max_wait_ms=1, session_wait_ms=200)
-    assert 0.15 < _first_sessions_seconds(batcher, [("sleep", 3.0)]) < 2.0  # waited for the other session, but only session_wait, not its 3 s
+    # it waited for the other session, but only session_wait, not the other's 3 s
+    assert 0.15 < _first_sessions_seconds(batcher, [("sleep", 3.0)]) < 2.0
     batcher.close()
 
 
 def test_leaving_a_session_releases_who_waits_for_it():
     backend = FakeBackend()
     batcher = MicroBatcher(backend, max_wait_ms=1, session_wait_ms=5000)
-    assert 0.15 < _first_sessions_seconds(batcher, [("sleep", 0.2)]) < 2.5  # released when the other left (0.2 s), long before session_wait (5 s)
+    # released when the other left (0.2 s), long before session_wait (5 s)
+    assert 0.15 < _first_sessions_seconds(batcher, [("sleep", 0.2)]) < 2.5
     batcher.close()
 
 
