@@ -3,6 +3,7 @@
 
     python eval/load_bench.py                       # 1, 8, 32 and 64 clients, tiny fixture model
     python eval/load_bench.py --clients 1 8 --json
+    python eval/load_bench.py --batching            # 8 articles at once vs one after another, over REST
 
 It starts ``xling serve`` itself on 127.0.0.1 (a free port; the tiny fixture model of
 ``support.models.cached_model("tiny")``, real loading and decoding code paths) and stops it at the end.
@@ -21,6 +22,13 @@ Printed per level: successes, clean refusals (HTTP 503 with Retry-After, Gradio'
 failures, mismatches, p50/p95/max latency, wall seconds, the server's CPU seconds over the level, and its
 RSS before and after. The load average is printed before and after each level: on a shared machine the
 latencies mean little when it is high.
+
+``--batching`` measures batching across users at the service instead: the 8 client articles of
+``eval/batching_bench.py`` (the seed's 16 paragraphs in 8 parts) sent to ``POST /api/v1/translate``
+*sequentially* (one client, one article after another) and *concurrently* (8 clients released together),
+each mode on a fresh server (cold caches, the same texts), in rounds whose order rotates. Printed: wall
+seconds from the first request to the last answer, the server's CPU seconds, the concurrent / sequential
+ratio of the medians, and whether every concurrent answer equals its sequential one (the whole JSON).
 """
 
 from __future__ import annotations
@@ -247,19 +255,111 @@ def run_level(server: Server, level: int, jobs: list, expected: dict) -> dict[st
     }
 
 
+def batching(model_dir: Path, threads: int | None, rounds: int) -> dict[str, Any]:
+    """Sequential vs concurrent translation of the 8 client articles over REST, one fresh server per run."""
+    import httpx
+    from batching_bench import client_articles  # eval/ is this script's folder
+
+    articles = client_articles()
+    warm_up = "أعلنت الحكومة اليوم خطة جديدة للنقل العام في العاصمة."  # not one of the articles
+
+    def post(http: Any, url: str, text: str) -> Any:
+        r = http.post(f"{url}/api/v1/translate", json={"text": text})
+        r.raise_for_status()
+        return r.json()
+
+    def sequential(url: str) -> list[Any]:
+        with httpx.Client(timeout=REQUEST_TIMEOUT_S) as http:
+            return [post(http, url, a) for a in articles]
+
+    def concurrent(url: str) -> list[Any]:
+        out: list[Any] = [None] * len(articles)
+        barrier = threading.Barrier(len(articles))
+
+        def client(i: int) -> None:
+            with httpx.Client(timeout=REQUEST_TIMEOUT_S) as http:
+                barrier.wait()
+                try:
+                    out[i] = post(http, url, articles[i])
+                except Exception as err:  # reported as a failure below
+                    out[i] = err
+
+        workers = [threading.Thread(target=client, args=(i,)) for i in range(len(articles))]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(REQUEST_TIMEOUT_S + 60)
+        return out
+
+    modes = {"sequential": sequential, "concurrent": concurrent}
+    wall: dict[str, list[float]] = {m: [] for m in modes}
+    cpu: dict[str, list[float]] = {m: [] for m in modes}
+    loads = [os.getloadavg()]
+    failures = mismatches = 0
+    names = list(modes)
+    for r in range(rounds):
+        answers: dict[str, list[Any]] = {}
+        for mode in names[r % 2:] + names[: r % 2]:
+            server = Server(model_dir, threads)
+            try:
+                with httpx.Client(timeout=REQUEST_TIMEOUT_S) as http:
+                    post(http, server.url, warm_up)  # first-call costs out of the timing
+                cpu_before, started = server.cpu_seconds(), time.perf_counter()
+                answers[mode] = modes[mode](server.url)
+                wall[mode].append(time.perf_counter() - started)
+                cpu[mode].append(server.cpu_seconds() - cpu_before)
+            finally:
+                server.stop()
+        failures += sum(isinstance(a, Exception) for a in answers["concurrent"])
+        mismatches += sum(a != b for a, b in zip(answers["sequential"], answers["concurrent"])
+                          if not isinstance(b, Exception))
+        loads.append(os.getloadavg())
+    med = {m: statistics.median(wall[m]) for m in modes}
+    return {
+        "model": "tiny fixture (support.models), beam 4 (the server's default), cold caches",
+        "clients": len(articles), "paragraphs_per_client": [a.count("\n") + 1 for a in articles],
+        "rounds": rounds, "wall_s": wall, "server_cpu_s": cpu,
+        "median_wall_s": med, "median_server_cpu_s": {m: statistics.median(cpu[m]) for m in modes},
+        "concurrent_over_sequential": med["concurrent"] / med["sequential"],
+        "failures": failures, "answers_differing_from_sequential": mismatches,
+        "load_average_before_each_round_and_after": loads,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, nargs="+", default=list(LEVELS), help="concurrency levels")
     parser.add_argument("--threads", type=int, default=None,
                         help="model threads in the server ($XLING_THREADS; default: the server's own choice)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--batching", action="store_true",
+                        help="8 articles at once vs one after another over REST (instead of the levels)")
+    parser.add_argument("--rounds", type=int, default=3, help="--batching: rounds of the two modes (default 3)")
     args = parser.parse_args(argv)
     if any(n < 1 for n in args.clients):
         parser.error("--clients must be positive")
+    if args.rounds < 1:
+        parser.error("--rounds must be positive")
 
     from support.models import cached_model
 
     model_dir = cached_model("tiny", ROOT / ".test-models")
+    if args.batching:
+        res = batching(model_dir, args.threads, args.rounds)
+        if args.json:
+            print(json.dumps(res, indent=2))
+        else:
+            print(f"batching over REST: {res['clients']} articles x {res['paragraphs_per_client']} paragraphs, "
+                  f"{res['model']}, {res['rounds']} rounds, a fresh server per run")
+            for m in ("sequential", "concurrent"):
+                print(f"  {m:10s} wall {' '.join(f'{x:6.2f}' for x in res['wall_s'][m])} "
+                      f"(median {res['median_wall_s'][m]:.2f} s)   server cpu "
+                      f"{' '.join(f'{x:6.2f}' for x in res['server_cpu_s'][m])}")
+            print(f"  concurrent / sequential wall: {res['concurrent_over_sequential']:.2f}   failures "
+                  f"{res['failures']}   answers differing from sequential: {res['answers_differing_from_sequential']}")
+            print("  load average (1, 5, 15 min) before each round and after: "
+                  + "  ".join("%.2f %.2f %.2f" % la for la in res["load_average_before_each_round_and_after"]))
+        return 1 if res["failures"] or res["answers_differing_from_sequential"] else 0
     jobs = plan(args.clients)
     started = time.perf_counter()
     expected = references(model_dir, jobs, args.threads)
