@@ -96,11 +96,10 @@ def ct2_cache():
     mp.undo()
 
 
-#: The batch default backend (CTranslate2 when installed) decoding greedily: with beam search its output
-#: depends on the other sentences of a batch (see test_ct2_beam_search_depends_on_the_batch), so a list through
-#: ``xling.translate`` is not equal to each article alone; greedy decoding is. transformers is equal at beam 4.
+#: The batch default backend (CTranslate2 when installed) at the default beam: a list through ``xling.translate``
+#: equals each article alone on both backends (see test_ct2_beam_search_does_not_depend_on_the_batch).
 BACKEND = batch_backend()
-BEAM = 1 if BACKEND == "ct2" else 4
+BEAM = 4
 
 
 def translate_alone(corpus, model: str, backend: str, beam_size: int) -> list[dict[str, str]]:
@@ -296,19 +295,15 @@ def test_compare_mode_equals_compare_alone(tmp_path, seed_text, seed_english, mo
     assert all(json.loads(r["document"])["mode"] == "compare" for r in want)
 
 
-def test_ct2_beam_search_depends_on_the_batch(corpus, model):
-    """Why the equality tests decode CTranslate2 greedily: at beam 4 a list is not each article alone.
-
-    CTranslate2 takes one max_decoding_length per batch (the longest source's); rows are trimmed to their own
-    cap afterwards, but a beam search with room to grow picks other hypotheses. Remove this test (and decode at
-    beam 4 above) once xling.mt.ct2 decodes rows with different caps in separate calls.
-    """
+def test_ct2_beam_search_does_not_depend_on_the_batch(corpus, model):
+    """CTranslate2 takes one max_decoding_length per call (the longest source's); a row that would have been
+    stopped at its own cap alone is decoded again under that cap, so a list equals each article alone."""
     pytest.importorskip("ctranslate2")
     texts = [t for _, t in corpus[:8]]
-    engine = xling.Engine(model, backend="ct2", cache=False)
-    alone = [xling.translate(t, model=engine, annotate_result=False).target.text for t in texts]
-    together = [d.target.text for d in xling.translate(texts, model=engine, annotate_result=False)]
-    assert alone != together
+    engine = xling.Engine(model, backend="ct2", beam_size=4, cache=False)
+    alone = [xling.translate(t, model=engine, annotate_result=False).to_dict() for t in texts]
+    together = [d.to_dict() for d in xling.translate(texts, model=engine, annotate_result=False)]
+    assert alone == together
 
 
 def test_a_forced_model_that_cannot_load_stops_the_run(jsonl, tmp_path):

@@ -142,10 +142,12 @@ def test_attention_matches_transformers_in_a_beam_batch(eager_model, ct2_fp32, s
 @given(picks=st.lists(st.integers(0, 5), min_size=1, max_size=6), beam=st.sampled_from([1, 3]))
 def test_output_does_not_depend_on_batch_company(ct2_fp32, sentences, picks, beam):
     batch = [sentences[i] for i in picks]
-    options = SHORT.replace(beam_size=beam, max_length_a=0, max_length_b=12)  # a cap that ignores the company
-    together = ct2_fp32.translate(batch, options)
-    alone = [ct2_fp32.translate([s], options)[0] for s in batch]
-    assert [h.tokens for h in together] == [h.tokens for h in alone]
+    for options in (SHORT.replace(beam_size=beam, max_length_a=0, max_length_b=12),  # one cap for all
+                    SHORT.replace(beam_size=beam, max_length_a=0.5, max_length_b=3)):  # each row its own
+        together = ct2_fp32.translate(batch, options)
+        alone = [ct2_fp32.translate([s], options)[0] for s in batch]
+        assert [h.tokens for h in together] == [h.tokens for h in alone]
+        assert [h.score for h in together] == pytest.approx([h.score for h in alone], abs=1e-4)
 
 
 # -- the translate_batch call ----------------------------------------------------------------------------
@@ -174,9 +176,11 @@ def test_call_passes_beam_lengths_and_marian_tokens(recorded, sentences):
     options = DecodeOptions(beam_size=4, retry=False, max_length_a=0.5, max_length_b=3, no_repeat_ngram_size=3)
     backend.translate(sentences[:3], options)
     longest = max(len(backend.encode(s)) for s in sentences[:3])
-    (call,) = recorder.calls
+    call, *reruns = recorder.calls
     assert call["beam_size"] == 4  # never CTranslate2's default of 2
     assert call["max_decoding_length"] == options.max_output_tokens(longest) - 1
+    # rows stopped by the call's cap but not by their own are decoded again under their own
+    assert all(r["max_decoding_length"] < call["max_decoding_length"] for r in reruns)
     assert call["min_decoding_length"] == 0
     assert call["no_repeat_ngram_size"] == 3
     assert call["max_input_length"] >= longest  # nothing truncated

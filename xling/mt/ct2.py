@@ -334,7 +334,13 @@ class CT2Backend(Backend):
         # Parity with the transformers backend, whose max_new_tokens counts a forced final </s>:
         # at most max_new - 1 content tokens either way.
         max_tokens = max(1, options.max_output_tokens(longest) - 1)
-        results = self.translator.translate_batch(
+        results = self._decode(source, options, max_tokens, asynchronous=True)
+        return _Pending(batch=batch, source=source, max_tokens=max_tokens, results=results)
+
+    def _decode(self, source: list[list[str]], options: DecodeOptions, max_tokens: int,
+                asynchronous: bool = False) -> list[Any]:
+        """One ``translate_batch`` of token sequences, capped at ``max_tokens`` content tokens."""
+        return self.translator.translate_batch(
             source,
             beam_size=options.beam_size,  # explicit: CTranslate2's default is 2
             num_hypotheses=1,
@@ -347,9 +353,8 @@ class CT2Backend(Backend):
             return_scores=True,  # free: beam search computes them anyway
             return_attention=options.return_attention,  # only on request (nothing in the pipeline asks)
             use_vmap=self.vocabulary_map is not None,
-            asynchronous=True,
+            asynchronous=asynchronous,
         )
-        return _Pending(batch=batch, source=source, max_tokens=max_tokens, results=results)
 
     def _collect(self, pending: _Pending, options: DecodeOptions) -> list[RawOutput]:
         """Wait for a submitted job and turn its results into RawOutputs."""
@@ -362,6 +367,16 @@ class CT2Backend(Backend):
         caps = [max_tokens if options.force_length else max(1, options.max_output_tokens(len(ids)) - 1)
                 for ids in pending.batch]
         hypotheses = [self._ended(result.hypotheses[0], cap) for result, cap in zip(results, caps)]
+        # A row that finished within its own cap decoded exactly as it would alone (the steps up to its end
+        # are the same); one that ran past it would, alone, have been stopped there, and a beam search
+        # stopped earlier can end on another hypothesis: decode those rows again under their own cap.
+        rerun = [i for i, ((_, finished), cap) in enumerate(zip(hypotheses, caps)) if not finished and cap < max_tokens]
+        for cap in sorted({caps[i] for i in rerun}):
+            rows = [i for i in rerun if caps[i] == cap]
+            again = self._decode([pending.source[i] for i in rows], options, cap)
+            for i, result in zip(rows, again):
+                results[i] = result
+                hypotheses[i] = self._ended(result.hypotheses[0], cap)
         attention: list[Any] = [None] * len(results)
         if options.return_attention:
             attention = self._reading_attention(pending.source, results, hypotheses)
