@@ -109,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1: a tiny model)")
     parser.add_argument("--beam", type=int, default=4, help="beam size (default 4, xling's default)")
+    parser.add_argument("--backend", default="transformers", choices=("transformers", "ct2"),
+                        help="model backend (default transformers; ct2 converts the fixture once, into $XLING_CACHE)")
     parser.add_argument("--batch-tokens", type=int, default=None,
                         help="padded source tokens per model batch (default: the engine's, 4096)")
     parser.add_argument("--max-batch-size", type=int, default=None,
@@ -135,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         options = options.replace(batch_tokens=args.batch_tokens)
     if args.max_batch_size:
         options = options.replace(max_batch_size=args.max_batch_size)
-    engine = Engine(str(model_dir), options=options, cache=False).load()
+    engine = Engine(str(model_dir), options=options, cache=False, backend=args.backend).load()
     calls: list[int] = []
     _counting(engine.backend, calls)
     articles = client_articles()
@@ -170,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     med = {m: statistics.median(wall[m]) for m in modes}
     result = {
         "model": "tiny fixture (support.models, default DecodeOptions, cache off)",
+        "backend": args.backend,
         "beam_size": args.beam,
         "batch_tokens": options.batch_tokens,
         "max_batch_size": options.max_batch_size,
@@ -191,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, indent=1))
     else:
-        print(f"{CLIENTS} clients x {result['paragraphs_per_client']} paragraphs, tiny model, beam {args.beam}, "
+        print(f"{CLIENTS} clients x {result['paragraphs_per_client']} paragraphs, tiny model, {args.backend}, beam {args.beam}, "
               f"torch threads {result['torch_threads']}, {result['cores']} cores, {args.rounds} rounds")
         for m in modes:
             print(f"  {m:10s} wall {' '.join(f'{x:6.2f}' for x in wall[m])}  (median {med[m]:.2f} s)   "
