@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from xling.alignment.aligner import (
     BEAD_PRIORS,
     DISTANT_BEAD_TYPES,
+    DISTANT_TRANSLATED_BEAD_TYPES,
     align,
     alignment_scores,
     corpus_alignment_scores,
@@ -72,6 +73,28 @@ GOLD = ["[0]:[0]", "[1]:[1, 2, 3]", "[2]:[4]", "[3]:[5, 6]", "[4]:[7]", "[5]:[8,
 def test_chinese_english_with_the_mt_of_the_source_finds_the_1_2_and_1_3_beads():
     beads = [b.to_string() for b in align(ZH, EN, source_translations=MT)]
     assert beads == GOLD
+
+
+# one more Chinese sentence, which the translator cut into five English ones
+ZH_LONG = "老板的女儿十六岁，会说三种方言，每天放学后帮父亲洗碗，晚上在灯下写作业，周末还去镇上的小学教孩子们唱歌。"
+MT_LONG = ("The owner's daughter was sixteen, spoke three dialects, helped her father wash dishes after school every "
+           "day, did her homework under the lamp at night, and on weekends went to the town's primary school to teach "
+           "the children to sing.")
+EN_LONG = [
+    "The owner had a daughter of sixteen.",
+    "She spoke three dialects.",
+    "After school she washed the dishes for her father.",
+    "At night she did her homework under the lamp.",
+    "On weekends she taught the children of the town's primary school to sing.",
+]
+
+
+def test_chinese_english_with_the_mt_finds_a_1_5_bead():
+    """One Chinese sentence told in five English ones is one bead, not a 1-4 bead and a stray sentence."""
+    zh, mt, en = ZH[:2] + [ZH_LONG] + ZH[2:], MT[:2] + [MT_LONG] + MT[2:], EN[:4] + EN_LONG + EN[4:]
+    beads = align(zh, en, source_translations=mt)
+    check_cover(beads, len(zh), len(en), DISTANT_TRANSLATED_BEAD_TYPES)
+    assert "[2]:[4, 5, 6, 7, 8]" in [b.to_string() for b in beads]
 
 
 def test_chinese_english_model_free_finds_the_beads_from_lengths():
