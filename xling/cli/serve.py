@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import argparse
 import errno
+import math
 import os
 import socket
+import sys
 
 from xling.cli.translate import add_model_arguments
 from xling.errors import InputError
+from xling.serve.models import DEFAULT_SHUTDOWN_GRACE_S
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,6 +22,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--auth", metavar="USER:PASSWORD",
                         help="ask for this login before showing the page and answering the REST API (HTTP Basic there)")
     add_model_arguments(parser)
+    parser.add_argument("--shutdown-grace", type=float, default=None, metavar="SECONDS",
+                        help="on SIGTERM or Ctrl-C: how long requests in flight may take to finish while new ones "
+                             "are refused; those still running are then told 'the xling server was stopped; "
+                             f"retry' (default {DEFAULT_SHUTDOWN_GRACE_S:g}; a second Ctrl-C stops at once)")
     parser.add_argument("--max-models", type=int, default=None,
                         help="without --model: how many language models stay loaded at once, the least recently "
                              "used released first (default $XLING_MAX_MODELS, else 4; about 300 MB each)")
@@ -44,7 +51,17 @@ def check_port(host: str, port: int) -> None:
             raise InputError(f"cannot listen on {host}:{port} ({err.strerror}); pass --host or --port") from None
 
 
+def check_grace(value: float | None) -> float:
+    """``--shutdown-grace``: seconds, 0 or more (None: the default)."""
+    if value is None:
+        return DEFAULT_SHUTDOWN_GRACE_S
+    if not math.isfinite(value) or value < 0:
+        raise InputError(f"--shutdown-grace must be a number of seconds, 0 or more, not {value:g}")
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
+    grace = check_grace(args.shutdown_grace)
     check_port(args.host, args.port)  # before Gradio is imported and the model loaded (seconds)
 
     from xling.serve import ui
@@ -64,5 +81,11 @@ def run(args: argparse.Namespace) -> int:
     demo = ui.build_demo(args.model, models_dir=args.models_dir, max_models=max_models, backend=args.backend,
                          device=args.device, compute_type=args.compute_type, source_lang=args.source_lang,
                          beam_size=args.beam_size or DEFAULT_BEAM_SIZE)
-    ui.launch(demo, host=args.host, port=args.port, auth=auth)
+    state = ui.launch(demo, host=args.host, port=args.port, auth=auth, shutdown_grace=grace)
+    if state.running:
+        # Model work that cannot be interrupted (a comparison) still runs in its thread, though its client has
+        # its answer: leave now rather than tear the interpreter down under it (torch aborts then).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     return 0

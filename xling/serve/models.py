@@ -15,13 +15,16 @@ With ``--model`` the server translates from that model's source language only, a
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from xling.document import AUTO_LANG, Document
 from xling.errors import InputError, ModelUnavailable, XlingError
@@ -244,20 +247,53 @@ def log_user_error(err: BaseException, where: str = "") -> None:
     log.info("%s%s: %s", f"{where}: " if where else "", type(err).__name__, err)
 
 
-# -- cancellation: a request whose client went away stops its model work -------------------------------------
+# -- cancellation: a request whose client went away, or whose server stops, stops its model work -------------
 
 class Cancelled(XlingError):
     """The client of a request disconnected; its work was stopped."""
 
 
-_CANCEL: ContextVar[threading.Event | None] = ContextVar("xling_serve_cancel", default=None)
+#: What a request refused while the server shuts down is told (REST: 503 with Retry-After; Gradio: the error).
+STOPPING_MESSAGE = "the xling server is shutting down; retry in a few seconds"
+#: What a request still running when the shutdown grace ran out is told.
+STOPPED_MESSAGE = "the xling server was stopped; retry"
+#: Seconds ``xling serve`` gives requests in flight to finish after SIGTERM or Ctrl-C (``--shutdown-grace``).
+DEFAULT_SHUTDOWN_GRACE_S = 10.0
+#: How often a waiting request looks whether the server has stopped.
+STOP_POLL_S = 0.05
+#: The header the request guard adds to a request that arrived after the shutdown began, so that a job
+#: Gradio queues is refused when it starts while the jobs queued before the signal still run.
+ARRIVED_STOPPING_HEADER = "x-xling-arrived-stopping"
+
+
+class ServerStopping(XlingError):
+    """A new request arrived while the server shuts down: it is refused, not started."""
+
+    def __init__(self, message: str = STOPPING_MESSAGE):
+        super().__init__(message)
+
+
+class ServerStopped(XlingError):
+    """The server stopped (its shutdown grace ran out) before the request finished."""
+
+    def __init__(self, message: str = STOPPED_MESSAGE):
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class _Watch:
+    gone: threading.Event | None
+    stopped: threading.Event | None
+
+
+_CANCEL: ContextVar[_Watch | None] = ContextVar("xling_serve_cancel", default=None)
 
 
 @contextlib.contextmanager
-def cancellation(event: threading.Event) -> Iterator[None]:
-    """Run the block so that :func:`raise_if_cancelled` raises once ``event`` is set (by whoever watches
-    the client)."""
-    token = _CANCEL.set(event)
+def cancellation(gone: threading.Event | None, *, stopped: threading.Event | None = None) -> Iterator[None]:
+    """Run the block so that :func:`raise_if_cancelled` raises once ``gone`` is set (by whoever watches the
+    client: :class:`Cancelled`) or ``stopped`` is (the server's :class:`Shutdown`: :class:`ServerStopped`)."""
+    token = _CANCEL.set(_Watch(gone, stopped))
     try:
         yield
     finally:
@@ -265,11 +301,110 @@ def cancellation(event: threading.Event) -> Iterator[None]:
 
 
 def raise_if_cancelled(_partial: object = None) -> None:
-    """Raise :class:`Cancelled` if this request's client has gone (a no-op outside :func:`cancellation`).
+    """Raise :class:`ServerStopped` if the server has stopped, :class:`Cancelled` if this request's client has
+    gone (a no-op outside :func:`cancellation`).
 
     It takes (and ignores) one argument so that it can be ``translate(on_paragraph=...)``, which calls it
     between paragraph groups.
     """
-    event = _CANCEL.get()
-    if event is not None and event.is_set():
+    watch = _CANCEL.get()
+    if watch is None:
+        return
+    if watch.stopped is not None and watch.stopped.is_set():
+        raise ServerStopped()
+    if watch.gone is not None and watch.gone.is_set():
         raise Cancelled("the client disconnected; the request was stopped")
+
+
+T = TypeVar("T")
+
+
+@dataclass
+class Shutdown:
+    """A server's graceful stop, shared by the page, the REST API and the request guard.
+
+    :meth:`begin` (on SIGTERM or Ctrl-C) makes new requests fail with :class:`ServerStopping` (the request
+    guard refuses them, or marks them with :data:`ARRIVED_STOPPING_HEADER`); those in flight go on for
+    the grace (``ui.stop``); :meth:`stop` then makes what is still running fail with
+    :class:`ServerStopped`, at once for the client, at the next check (:func:`raise_if_cancelled`) for the
+    model work. ``requests`` counts the HTTP requests whose client waits for an answer (kept by the guard);
+    ``running`` the model calls still running in threads.
+    """
+
+    draining: threading.Event = field(default_factory=threading.Event)
+    stopped: threading.Event = field(default_factory=threading.Event)
+    requests: int = 0
+    _running: int = field(default=0, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def begin(self) -> None:
+        """Refuse new work from now on."""
+        self.draining.set()
+
+    def stop(self) -> None:
+        """End the work still running (its clients get :class:`ServerStopped`); refuse new work."""
+        self.draining.set()
+        self.stopped.set()
+
+    @property
+    def running(self) -> int:
+        """Model calls still running (a stopped one may run on in its thread until its next check)."""
+        return self._running
+
+    def refuse_new(self) -> None:
+        """Raise :class:`ServerStopping` once the shutdown has begun."""
+        if self.draining.is_set():
+            raise ServerStopping()
+
+    @staticmethod
+    def refuse_marked(headers: Any) -> None:
+        """Raise :class:`ServerStopping` for a request (by its ``headers``) that arrived after the shutdown began."""
+        if headers is not None and headers.get(ARRIVED_STOPPING_HEADER):
+            raise ServerStopping()
+
+    def raise_if_stopped(self) -> None:
+        """Raise :class:`ServerStopped` once the grace has run out."""
+        if self.stopped.is_set():
+            raise ServerStopped()
+
+    @contextlib.contextmanager
+    def work(self) -> Iterator[None]:
+        """Count the block as running model work."""
+        with self._lock:
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+
+    def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in a thread of its own, answered as :class:`ServerStopped` as soon as :meth:`stop` is
+        called, even when ``fn`` cannot be interrupted (it runs on, abandoned, until its next check)."""
+        self.raise_if_stopped()
+        done = threading.Event()
+        outcome: dict[str, Any] = {}
+        context = contextvars.copy_context()
+
+        def target() -> None:
+            try:
+                with self.work(), cancellation(None, stopped=self.stopped):
+                    outcome["value"] = fn(*args)
+            except BaseException as err:  # handed to the caller's thread below
+                outcome["error"] = err
+            finally:
+                done.set()
+
+        threading.Thread(target=context.run, args=(target,), name="xling-work", daemon=True).start()
+        while not done.wait(STOP_POLL_S):
+            self.raise_if_stopped()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
+
+    def wait_for_requests(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` until no client waits for an answer; True if none does."""
+        deadline = time.monotonic() + seconds
+        while self.requests > 0 and time.monotonic() < deadline:
+            time.sleep(STOP_POLL_S)
+        return self.requests <= 0

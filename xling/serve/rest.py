@@ -18,6 +18,11 @@ model loaded once. Errors are ``{"error": "..."}``: 400 for bad input, 401 witho
 :data:`MAX_IN_FLIGHT` requests in flight (with ``Retry-After``). Model work runs in a thread pool,
 :data:`CONCURRENCY` requests at a time per endpoint, so the event loop (and the page) keeps answering.
 
+While the server shuts down (:class:`~xling.serve.models.Shutdown`: SIGTERM or Ctrl-C on ``xling serve``)
+every REST path, ``/healthz`` included, answers 503 with ``Retry-After`` and
+``{"error": "the xling server is shutting down; ..."}``; a request still running when the grace runs out
+is answered 503 ``{"error": "the xling server was stopped; retry"}`` (its model work stops at its next check).
+
 :class:`RequestGuard` (an ASGI middleware installed on the whole app) also caps Gradio's
 ``/gradio_api/upload`` (the page has no upload field, but the route exists) and refuses cross-origin
 POSTs everywhere: a request whose ``Origin`` is not the server's own host.
@@ -59,8 +64,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from xling.errors import InputError, ModelUnavailable
 from xling.serve import ui
 from xling.serve.models import (
+    ARRIVED_STOPPING_HEADER,
+    STOP_POLL_S,
     Cancelled,
     ServedModels,
+    ServerStopped,
+    ServerStopping,
+    Shutdown,
     cancellation,
     check_beam,
     log_user_error,
@@ -88,6 +98,9 @@ _BYTES_PER_CHAR = 6
 _BODY_SLACK = 64 * 1024
 #: Paths that need the login when the server has one (``/healthz`` does not).
 PROTECTED = ("/translate", "/detect", "/languages", "/openapi.json", "/docs")
+HEALTH_PATH = "/healthz"
+#: Long-lived streams that carry no answer (Gradio's session heartbeat): a shutdown does not wait for them.
+_NOT_AWAITED = ("/gradio_api/heartbeat/",)
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 #: A text node worth translating has a letter in it.
 _LETTER = re.compile(r"[^\W\d_]")
@@ -115,20 +128,28 @@ class Gate:
     concurrency: int
     max_in_flight: int = MAX_IN_FLIGHT
     in_flight: int = 0
+    shutdown: Shutdown = field(default_factory=Shutdown)
     _limiter: anyio.CapacityLimiter | None = field(default=None, repr=False)
 
     async def run(self, fn: Callable[..., Any], *args: Any, request: Request | None = None) -> Any:
         """``fn(*args)`` in the thread pool; when ``request``'s client disconnects, the work is told to stop
-        (:func:`~xling.serve.models.raise_if_cancelled` raises in it at its next check)."""
+        (:func:`~xling.serve.models.raise_if_cancelled` raises in it at its next check).
+
+        Raises:
+            ServerBusy: the endpoint is full.
+            ServerStopped: the shutdown grace ran out first (at once: the work is left to stop at its check).
+        """
+        self.shutdown.raise_if_stopped()
         # Counted on the event loop (one thread): no lock needed.
         if self.in_flight >= self.max_in_flight:
             raise ServerBusy(self.name, self.max_in_flight)
         if self._limiter is None:  # created in the server's event loop
             self._limiter = anyio.CapacityLimiter(self.concurrency)
         gone = threading.Event()
+        shutdown = self.shutdown
 
         def job() -> Any:
-            with cancellation(gone):
+            with shutdown.work(), cancellation(gone, stopped=shutdown.stopped):
                 raise_if_cancelled()  # the client may have left while the request waited for its turn
                 return fn(*args)
 
@@ -138,17 +159,26 @@ class Gate:
             async with anyio.create_task_group() as tasks:
                 if request is not None:
                     tasks.start_soon(_watch_client, request, gone)
-                try:
-                    result = await anyio.to_thread.run_sync(job, limiter=self._limiter)
-                except Exception as err:  # raised as itself below, not wrapped in an ExceptionGroup
-                    failure = err
-                finally:
-                    tasks.cancel_scope.cancel()
+                with anyio.CancelScope() as work:
+                    tasks.start_soon(_watch_stop, shutdown, work)
+                    try:
+                        result = await anyio.to_thread.run_sync(job, limiter=self._limiter, abandon_on_cancel=True)
+                    except Exception as err:  # raised as itself below, not wrapped in an ExceptionGroup
+                        failure = err
+                if work.cancelled_caught:
+                    failure = ServerStopped()
+                tasks.cancel_scope.cancel()
         finally:
             self.in_flight -= 1
         if failure is not None:
             raise failure
         return result
+
+
+async def _watch_stop(shutdown: Shutdown, work: anyio.CancelScope) -> None:
+    while not shutdown.stopped.is_set():
+        await anyio.sleep(STOP_POLL_S)
+    work.cancel()
 
 
 async def _watch_client(request: Request, gone: threading.Event) -> None:
@@ -166,13 +196,14 @@ class Service:
     served: ServedModels
     max_chars: int = ui.MAX_CHARS
     beam_size: int = 4
+    shutdown: Shutdown = field(default_factory=Shutdown)
     gates: dict[str, Gate] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.reset_gates()
 
     def reset_gates(self) -> None:
-        self.gates = {name: Gate(name, n) for name, n in CONCURRENCY.items()}
+        self.gates = {name: Gate(name, n, shutdown=self.shutdown) for name, n in CONCURRENCY.items()}
 
     @property
     def body_limit(self) -> int:
@@ -283,9 +314,11 @@ def _html_parts(markup: str) -> list[tuple[str, str, str]]:
     return parts
 
 
-def attach(demo: Any, served: ServedModels, *, max_chars: int, beam_size: int) -> Service:
-    """Record on ``demo`` what its REST API serves (``ui.build_demo`` calls this)."""
-    demo.xling_service = Service(served, max_chars=max_chars, beam_size=beam_size)
+def attach(demo: Any, served: ServedModels, *, max_chars: int, beam_size: int,
+           shutdown: Shutdown | None = None) -> Service:
+    """Record on ``demo`` what its REST API serves and how it stops (``ui.build_demo`` calls this)."""
+    demo.xling_service = Service(served, max_chars=max_chars, beam_size=beam_size,
+                                 shutdown=shutdown if shutdown is not None else Shutdown())
     return demo.xling_service
 
 
@@ -363,7 +396,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "The server has a login (--auth): send HTTP Basic credentials."},
     403: {"model": ErrorBody, "description": "Cross-origin request refused."},
     413: {"model": ErrorBody, "description": "Request body over the limit."},
-    503: {"model": ErrorBody, "description": "Model unavailable, or the endpoint is full (see Retry-After)."},
+    503: {"model": ErrorBody, "description": "Model unavailable, the endpoint is full, or the server is "
+                                             "shutting down (see Retry-After)."},
 }
 _LT_BODIES = {"LTTranslateRequest": LTTranslateRequest, "LTDetectRequest": LTDetectRequest}
 
@@ -409,7 +443,7 @@ class XlingRoute(APIRoute):
                 return error(400, _validation_message(err))
             except HTTPException as err:  # e.g. a body FastAPI could not read
                 return error(err.status_code, str(err.detail), dict(err.headers or {}))
-            except ServerBusy as err:
+            except (ServerBusy, ServerStopping, ServerStopped) as err:
                 log_user_error(err, request.url.path)
                 return error(503, str(err), {"Retry-After": str(RETRY_AFTER_S)})
             except ModelUnavailable as err:
@@ -702,18 +736,46 @@ def _protected(path: str) -> bool:
     return path.startswith("/api/") or path.rstrip("/") in PROTECTED
 
 
+def _rest(path: str) -> bool:
+    return _protected(path) or path.rstrip("/") == HEALTH_PATH
+
+
 class RequestGuard:
-    """ASGI middleware: refuse cross-origin writes, ask for the login on REST paths, cap request bodies.
+    """ASGI middleware: refuse cross-origin writes, ask for the login on REST paths, cap request bodies,
+    and, given the server's ``shutdown``, count the requests in flight and refuse REST requests (503) once
+    the shutdown has begun.
 
     ``body_limits``: (path prefix, bytes, what the limit is, for the message) triples, the first match wins; a
     body without Content-Length is read here up to the limit and handed on, so chunked bodies are capped too.
     """
 
-    def __init__(self, app: ASGIApp, *, body_limits: Sequence[tuple[str, int, str]] = ()):
+    def __init__(self, app: ASGIApp, *, body_limits: Sequence[tuple[str, int, str]] = (),
+                 shutdown: Shutdown | None = None):
         self.app = app
         self.body_limits = tuple(body_limits)
+        self.shutdown = shutdown
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        shutdown = self.shutdown
+        if shutdown is None or scope["type"] != "http" or scope["path"].startswith(_NOT_AWAITED):
+            await self.guard(scope, receive, send)
+            return
+        shutdown.requests += 1  # on the event loop: no lock needed
+        try:
+            if shutdown.draining.is_set():
+                if _rest(scope["path"]):
+                    response = error(503, str(ServerStopping()), {"Retry-After": str(RETRY_AFTER_S)})
+                    await response(scope, receive, send)
+                    return
+                # A Gradio job is queued before it runs: marked here, it is refused when it starts (ui.py).
+                mark = (ARRIVED_STOPPING_HEADER.encode("latin-1"), b"1")
+                scope = {**scope, "headers": [*scope["headers"], mark]}
+            await self.guard(scope, receive, send)
+        finally:
+            shutdown.requests -= 1
+
+    async def guard(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The origin, login and body checks, then the app."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -785,7 +847,9 @@ def app_kwargs(demo: Any, extra: dict[str, Any] | None = None) -> dict[str, Any]
         what = f"texts are limited to {service.max_chars:,} characters ({service.body_limit:,} bytes of request)"
         limits += [(path, service.body_limit, what) for path in ("/api/", "/translate", "/detect")]
     kwargs["routes"] = routes
-    kwargs["middleware"] = [Middleware(RequestGuard, body_limits=limits), *(kwargs.get("middleware") or [])]
+    shutdown = service.shutdown if service is not None else None
+    kwargs["middleware"] = [Middleware(RequestGuard, body_limits=limits, shutdown=shutdown),
+                            *(kwargs.get("middleware") or [])]
     kwargs.setdefault("openapi_url", None)
     kwargs.setdefault("docs_url", None)
     kwargs.setdefault("redoc_url", None)

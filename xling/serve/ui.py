@@ -4,6 +4,10 @@
 :mod:`xling.serve.models`) and ``launch(demo)`` serves it locally with everything it needs
 (theme with local fonts only, the view's CSS and JavaScript, a bounded queue, analytics off). The page also
 exposes the named API endpoints ``/translate`` and ``/compare``, which return the JSON contract.
+
+``launch`` (without ``prevent_thread_lock``) serves until SIGTERM or Ctrl-C, then stops gracefully
+(:func:`stop`): new work is refused at once, the work in flight gets ``shutdown_grace`` seconds, what is
+still running then is answered "the xling server was stopped; retry", and the server closes.
 """
 
 from __future__ import annotations
@@ -14,9 +18,12 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import contextlib  # noqa: E402
+import signal  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
 from importlib import resources  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -35,7 +42,15 @@ from xling.render.html import (  # noqa: E402
     render_document,
     render_message,
 )
-from xling.serve.models import ServedModels, check_beam, log_user_error  # noqa: E402
+from xling.serve.models import (  # noqa: E402
+    DEFAULT_SHUTDOWN_GRACE_S,
+    ServedModels,
+    ServerStopped,
+    ServerStopping,
+    Shutdown,
+    check_beam,
+    log_user_error,
+)
 from xling.text.reading import check_text  # noqa: E402
 
 #: The page refuses longer inputs with a message (the library's own limit is larger, for the CLI).
@@ -49,6 +64,12 @@ QUEUE_SIZE = 64
 CONCURRENCY = {"translate": 8, "compare": 2}
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 7860
 MAX_BEAM = 8
+#: After the shutdown grace: seconds for the answers of the stopped requests to reach their clients.
+STOP_FLUSH_S = 3.0
+#: Then uvicorn's own bound (its ``timeout_graceful_shutdown``) on connections still open as it closes.
+SERVER_CLOSE_S = 1.0
+#: The signals ``launch`` answers with a graceful stop (a second one skips what is left of the grace).
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 #: The page's example articles, package data in xling/data/examples/ (``PAIR.LANG.txt``): the AFP
 #: report of Dec 2021 in Arabic and English, and two short reports written for xling (not real news).
@@ -92,6 +113,12 @@ def page_js() -> str:
     return "() => {\n  (" + VIEW_JS.strip() + ")();\n" + _AUTO_DIR_JS + "}"
 
 
+def _title(err: BaseException) -> str:
+    if isinstance(err, (ServerStopping, ServerStopped)):
+        return "Server stopping"
+    return "Cannot translate" if isinstance(err, ModelUnavailable) else "Input"
+
+
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Show a problem the user can act on as a Gradio error with its message (the API client gets it too)."""
@@ -99,8 +126,9 @@ def user_errors() -> Iterator[None]:
         yield
     except XlingError as err:
         log_user_error(err)
-        raise gr.Error(str(err), title=type(err).__name__ if isinstance(err, ModelUnavailable) else "Input",
-                       print_exception=False) from err
+        named = isinstance(err, (ModelUnavailable, ServerStopping, ServerStopped))
+        title = type(err).__name__ if named else "Input"
+        raise gr.Error(str(err), title=title, print_exception=False) from err
     except ValueError as err:
         log_user_error(err)
         raise gr.Error(str(err), title="Input", print_exception=False) from err
@@ -115,7 +143,7 @@ def errors_in_view() -> Iterator[list[str]]:
     except (XlingError, ValueError) as err:
         log_user_error(err)
         failed.append(str(err))
-        gr.Warning(str(err), title="Cannot translate" if isinstance(err, ModelUnavailable) else "Input")
+        gr.Warning(str(err), title=_title(err))
 
 
 def example_text(lang: str, pair: str = EXAMPLE) -> str:
@@ -205,6 +233,7 @@ def build_demo(
             print(f"xling: {served.error}\nxling: the page starts without the model; Compare still works.",
                   file=sys.stderr)
     served_languages = served.languages()  # the routing table and a look in the models folder: once
+    stopping = Shutdown()
     source_choices = _choices(served_languages)
     compare_choices = _choices(sorted({*served_languages, ("en", language_name("en"))}))
     default_source = served.source_lang or AUTO_LANG
@@ -218,7 +247,9 @@ def build_demo(
         check(text, "The article")
         beam_size = check_beam(beam, maximum=MAX_BEAM)
         source = served.source(lang)
-        yield from translate_stream(text, model=served.translate_model(), beam_size=beam_size, source_lang=source)
+        for doc in translate_stream(text, model=served.translate_model(), beam_size=beam_size, source_lang=source):
+            stopping.raise_if_stopped()  # between paragraph groups: the shutdown grace has run out
+            yield doc
 
     def compare_doc(source: str, target: str, use_model: bool, source_lang: str, target_lang: str) -> Document:
         check(source, "The article")
@@ -227,10 +258,12 @@ def build_demo(
                               source_lang=source_lang or AUTO_LANG, target_lang=target_lang or AUTO_LANG)
 
     # -- UI events: stream HTML into the view, then offer the downloads ----------------------------
-    def translate_view(text: str, lang: str, beam: float, progress: gr.Progress = gr.Progress()) -> Iterator[tuple]:
+    def translate_view(text: str, lang: str, beam: float, request: gr.Request,
+                       progress: gr.Progress = gr.Progress()) -> Iterator[tuple]:
         hidden = gr.DownloadButton(visible=False)
         progress(0, desc="Loading the model…")
         with errors_in_view() as failed:
+            Shutdown.refuse_marked(_headers(request))
             for doc in translate_doc(text, lang, beam):
                 done = len(doc.target.paragraphs)
                 total = len(doc.source.paragraphs)
@@ -248,28 +281,35 @@ def build_demo(
         if failed:
             yield "", render_message(failed[0], "error"), hidden, hidden
 
-    def compare_view(source: str, target: str, use_model: bool, source_lang: str, target_lang: str) -> tuple:
+    def compare_view(source: str, target: str, use_model: bool, source_lang: str, target_lang: str,
+                     request: gr.Request) -> tuple:
         with errors_in_view() as failed:
-            doc = compare_doc(source, target, use_model, source_lang, target_lang)
+            Shutdown.refuse_marked(_headers(request))
+            doc = stopping.call(compare_doc, source, target, use_model, source_lang, target_lang)
             _, js = _write_downloads(doc, text=False)
             return status_line(doc), render_document(doc), gr.DownloadButton(value=js, visible=True)
         return "", render_message(failed[0], "error"), gr.DownloadButton(visible=False)
 
     # -- API endpoints: the JSON contract ------------------------------------------------------------
-    def translate_api(text: str, beam_size: int = 4, source: str = AUTO_LANG) -> dict:
+    def translate_whole(text: str, source: str, beam_size: object) -> dict:
+        doc = None
+        for doc in translate_doc(text, source, beam_size):
+            pass
+        assert doc is not None
+        return doc.to_dict()
+
+    def translate_api(text: str, beam_size: int = 4, source: str = AUTO_LANG, request: gr.Request = None) -> dict:
         """Translate a news article into English (source "auto": detected); returns the xling JSON document."""
         with user_errors():
-            doc = None
-            for doc in translate_doc(text, source, beam_size):
-                pass
-            assert doc is not None
-            return doc.to_dict()
+            Shutdown.refuse_marked(_headers(request))
+            return stopping.call(translate_whole, text, source, beam_size)
 
     def compare_api(source: str, target: str, use_model: bool = True, source_lang: str = AUTO_LANG,
-                    target_lang: str = AUTO_LANG) -> dict:
+                    target_lang: str = AUTO_LANG, request: gr.Request = None) -> dict:
         """Align an article with another version of it (any two languages) and check it; returns the JSON document."""
         with user_errors():
-            return compare_doc(source, target, use_model, source_lang, target_lang).to_dict()
+            Shutdown.refuse_marked(_headers(request))
+            return stopping.call(compare_doc, source, target, use_model, source_lang, target_lang).to_dict()
 
     translating = {"concurrency_limit": CONCURRENCY["translate"], "concurrency_id": "translate"}
     comparing = {"concurrency_limit": CONCURRENCY["compare"], "concurrency_id": "compare"}
@@ -355,8 +395,12 @@ def build_demo(
     demo.queue(max_size=QUEUE_SIZE)
     from xling.serve.rest import attach  # the REST API (rest.py) serves the same models, with the same limits
 
-    attach(demo, served, max_chars=max_chars, beam_size=beam_size)
+    attach(demo, served, max_chars=max_chars, beam_size=beam_size, shutdown=stopping)
     return demo
+
+
+def _headers(request: gr.Request | None) -> Any:
+    return getattr(request, "headers", None)
 
 
 def theme() -> gr.themes.Base:
@@ -396,15 +440,102 @@ def launch(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     auth: tuple[str, str] | None = None,
+    shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE_S,
     **kwargs: Any,
 ) -> Any:
     """Serve the page on ``host:port`` (local only by default; never a public share link).
 
     The same server answers the REST API of :mod:`xling.serve.rest` (/api/v1/..., /healthz, the
     LibreTranslate routes), behind the same login, with uploads capped and cross-origin POSTs refused.
+
+    With ``prevent_thread_lock=True`` it returns Gradio's (app, url, share url) at once. Otherwise it serves
+    until SIGTERM or Ctrl-C and then stops gracefully (:func:`stop`, ``shutdown_grace`` seconds); it returns
+    the server's :class:`~xling.serve.models.Shutdown`.
     """
     from xling.serve import rest
 
+    check_grace(shutdown_grace)
     options = {**launch_options(), **kwargs}
     options["app_kwargs"] = rest.app_kwargs(demo, options.get("app_kwargs"))
-    return demo.launch(server_name=host, server_port=port, auth=auth, **options)
+    if options.get("prevent_thread_lock"):
+        return demo.launch(server_name=host, server_port=port, auth=auth, **options)
+    options["prevent_thread_lock"] = True
+    return serve_until_signal(demo, shutdown_grace,
+                              start=lambda: demo.launch(server_name=host, server_port=port, auth=auth, **options))
+
+
+def check_grace(seconds: float) -> float:
+    """A shutdown grace in seconds, 0 or more (ValueError otherwise)."""
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not 0 <= seconds < float("inf"):
+        raise ValueError(f"the shutdown grace must be a number of seconds, 0 or more, not {seconds!r}")
+    return float(seconds)
+
+
+def serve_until_signal(demo: gr.Blocks, grace_s: float = DEFAULT_SHUTDOWN_GRACE_S, *,
+                       start: Callable[[], object] | None = None) -> Shutdown:
+    """Wait (in the main thread) for SIGTERM or SIGINT, then :func:`stop` the launched ``demo`` gracefully;
+    a second signal skips what is left of the grace. Returns the server's :class:`Shutdown`.
+
+    ``start`` (the launch, which returns once the server listens) runs after the handlers are in place, so
+    that a signal sent as soon as the port answers is not met by Python's default (killed at once).
+    """
+    state = shutdown_of(demo)
+    received: list[int] = []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        if received:
+            state.stop()  # the second one: stop now
+        received.append(signum)
+
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        if start is not None:
+            start()
+        while demo.is_running and not state.draining.is_set():
+            time.sleep(0.1)
+        return stop(demo, grace_s)
+    previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
+    try:
+        if start is not None:
+            start()
+        while not received and demo.is_running:
+            time.sleep(0.1)
+        return stop(demo, grace_s, reason=signal.Signals(received[0]).name if received else "stopping")
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def shutdown_of(demo: gr.Blocks) -> Shutdown:
+    """The :class:`Shutdown` of a demo made by :func:`build_demo` (a new one for another demo)."""
+    service = getattr(demo, "xling_service", None)
+    return service.shutdown if service is not None else Shutdown()
+
+
+def stop(demo: gr.Blocks, grace_s: float = DEFAULT_SHUTDOWN_GRACE_S, *, reason: str = "stopping") -> Shutdown:
+    """Stop the launched ``demo`` gracefully, in at most ``grace_s`` + :data:`STOP_FLUSH_S` +
+    :data:`SERVER_CLOSE_S` seconds (and Gradio's thread join), with one line on stderr.
+
+    New work is refused at once (REST: 503 with Retry-After; Gradio jobs: the "shutting down" error); the
+    requests in flight get ``grace_s`` seconds; those still running are then answered "the xling server was
+    stopped; retry" (their model work stops at its next check), and once their answers are sent (or
+    :data:`STOP_FLUSH_S` has passed) Gradio closes its queue and the server.
+    """
+    grace_s = check_grace(grace_s)
+    state = shutdown_of(demo)
+    state.begin()
+    print(f"xling serve: {reason}: shutting down; new requests are refused, {state.requests} in flight get "
+          f"up to {grace_s:g} s to finish", file=sys.stderr, flush=True)
+    if not state.wait_for_requests(grace_s):
+        state.stop()
+        state.wait_for_requests(STOP_FLUSH_S)
+    state.stop()
+    server = getattr(demo, "server", None)
+    config = getattr(server, "config", None)
+    if config is not None:
+        config.timeout_graceful_shutdown = SERVER_CLOSE_S  # uvicorn's bound on what is still open
+    demo.close(verbose=False)
+    global _DOWNLOADS
+    if _DOWNLOADS is not None:  # nobody can fetch them any more (and the process may leave without atexit)
+        _DOWNLOADS.cleanup()
+        _DOWNLOADS = None
+    return state
