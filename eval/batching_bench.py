@@ -57,7 +57,7 @@ class _Unbatched:
     def __init__(self, backend: Any):
         self.backend = backend
 
-    def translate(self, sentences: Any, options: Any = None) -> Any:
+    def translate(self, sentences: Any, options: Any = None, *, session: Any = None) -> Any:
         return self.backend.translate(sentences, options)
 
     def session(self) -> Any:

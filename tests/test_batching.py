@@ -270,12 +270,12 @@ def test_the_registry_holds_backends_weakly():
 def _in_session(batcher: MicroBatcher, steps):
     """A thread's work: inside one session, ("call", sentences) translates, ("sleep", s) pauses."""
     out = []
-    with batcher.session():
+    with batcher.session() as session:
         for kind, arg in steps:
             if kind == "sleep":
                 time.sleep(arg)
             else:
-                out.append([h.text for h in batcher.translate(arg, SHORT)])
+                out.append([h.text for h in batcher.translate(arg, SHORT, session=session)])
     return out
 
 
@@ -305,6 +305,29 @@ def test_a_sessions_request_waits_for_another_open_session():
     assert errors == [None, None] and results == [[["A"]], [["B"]]]
     assert [sorted(s) for s, _ in backend.calls] == [["a", "b"]]  # one call: "a" waited for "b"
     assert time.perf_counter() - started < 1.5  # it stopped waiting when "b" came, not at session_wait
+    batcher.close()
+
+
+def test_a_session_is_the_callers_whichever_thread_calls():
+    """A page's generator runs each step in some worker thread: the session travels with the calls."""
+    backend = FakeBackend()
+    batcher = MicroBatcher(backend, max_wait_ms=1, session_wait_ms=2000)
+    sessions = [batcher.session() for _ in range(2)]
+    tokens = [s.__enter__() for s in sessions]  # opened here, used from other threads
+
+    def call(i: int):
+        time.sleep(0.1 * i)
+        return [h.text for h in batcher.translate([f"s{i}"], SHORT, session=tokens[i])]
+
+    results, errors = _at_once(2, call)
+    for s in sessions:
+        s.__exit__(None, None, None)
+    assert errors == [None, None] and results == [["S0"], ["S1"]]
+    assert [sorted(s) for s, _ in backend.calls] == [["s0", "s1"]]
+    assert not any(t.open for t in tokens)
+    assert [h.text for h in batcher.translate(["late"], SHORT, session=tokens[0])] == ["LATE"]  # closed: none
+    with pytest.raises(TypeError, match="BatchSession"):
+        batcher.translate(["x"], SHORT, session="mine")  # type: ignore[arg-type]
     batcher.close()
 
 

@@ -12,7 +12,8 @@ merges them:
   arrived for more company, and runs ONE ``backend.translate`` over all their sentences (deduplicated;
   the backend length-sorts them into model batches itself). Each caller gets its own slice.
 * **Sessions: waiting for known company.** A caller that will come back (a streamed article, translated
-  group by group) holds a :meth:`MicroBatcher.session` for its whole run. While another session is between
+  group by group) opens a :meth:`MicroBatcher.session` for its whole run and passes it with each call
+  (any thread may make them: a page's generator runs a step per worker thread). While another session is between
   its calls (doing its pipeline work), a request that finds the model free waits for it, and so does the
   gather of a queued batch: until every open session has a request waiting, or ``session_wait_ms`` after
   the oldest request arrived. Eight articles streamed at once then share each group's model call instead
@@ -48,15 +49,29 @@ DEFAULT_MAX_BATCH_SENTENCES = 256
 DEFAULT_SESSION_WAIT_MS = 60.0
 
 
-class _Request:
-    __slots__ = ("sentences", "options", "arrived", "future", "in_session")
+class BatchSession:
+    """An open session of a :class:`MicroBatcher` (from :meth:`MicroBatcher.session`); pass it as
+    ``translate(..., session=...)``. Closed when its ``with`` block ends."""
 
-    def __init__(self, sentences: list[str], options: DecodeOptions, in_session: bool):
+    __slots__ = ("batcher", "open")
+
+    def __init__(self, batcher: MicroBatcher):
+        self.batcher = batcher
+        self.open = True
+
+    def __repr__(self) -> str:
+        return f"BatchSession({'open' if self.open else 'closed'})"
+
+
+class _Request:
+    __slots__ = ("sentences", "options", "arrived", "future", "session")
+
+    def __init__(self, sentences: list[str], options: DecodeOptions, session: BatchSession | None):
         self.sentences = sentences
         self.options = options
         self.arrived = time.monotonic()
         self.future: Future[list[Hypothesis]] = Future()
-        self.in_session = in_session
+        self.session = session
 
 
 class _Worker:
@@ -138,36 +153,41 @@ class MicroBatcher:
 
     # -- the callers' side ---------------------------------------------------------------------------------
     @contextmanager
-    def session(self) -> Iterator[None]:
-        """Announce that this thread will call :meth:`translate` again soon (one streamed article).
+    def session(self) -> Iterator[BatchSession]:
+        """Announce a caller that will come back soon (one streamed article); pass what it yields as
+        ``translate(..., session=...)``.
 
         While the session is open and between its calls, other sessions' requests wait up to
         ``session_wait_ms`` for its next one, so concurrent streams share model calls group by group. Close
         it (leave the ``with``) when the model work is done, before slow work that follows (annotation).
-        Sessions nest: an inner one in the same thread counts once.
         """
-        if getattr(self._local, "session", False):
-            yield
-            return
         if self._pid != os.getpid():
             self._reset()
+        token = BatchSession(self)
         with self._cond:
             self._sessions += 1
-        self._local.session = True
         try:
-            yield
+            yield token
         finally:
-            self._local.session = False
             with self._cond:
+                token.open = False
                 self._sessions -= 1
                 self._cond.notify_all()  # a gather waiting for this session stops waiting
 
     def _sessions_elsewhere(self) -> int:
         """Open sessions with no request queued (lock held; no batch runs while this matters)."""
-        return self._sessions - sum(r.in_session for r in self._queue)
+        return self._sessions - len({id(r.session) for r in self._queue if r.session is not None})
 
-    def translate(self, sentences: Sequence[str], options: DecodeOptions | None = None) -> list[Hypothesis]:
-        """``backend.translate(sentences, options)``, sharing the model call with concurrent callers."""
+    def translate(
+        self, sentences: Sequence[str], options: DecodeOptions | None = None, *, session: BatchSession | None = None
+    ) -> list[Hypothesis]:
+        """``backend.translate(sentences, options)``, sharing the model call with concurrent callers.
+
+        ``session``: the caller's open session of this batcher (:meth:`session`), if it has one; a closed
+        one, or another batcher's, counts as none.
+        """
+        if session is not None and not isinstance(session, BatchSession):
+            raise TypeError(f"session must be a BatchSession, not {type(session).__name__}")
         options = options or DecodeOptions()
         sentences = list(sentences)
         if not sentences:
@@ -176,17 +196,18 @@ class MicroBatcher:
             return list(self.backend.translate(sentences, options))
         if self._pid != os.getpid():  # a forked child: the parent's lock, queue and worker mean nothing here
             self._reset()
-        in_session = bool(getattr(self._local, "session", False))
         with self._cond:
+            if session is not None and not (session.open and session.batcher is self):
+                session = None
             self.requests += 1
             idle = not self._busy and not self._queue
-            if in_session and self._sessions > 1:  # another session is between its calls: queue, let it join
+            if session is not None and self._sessions > 1:  # another session is between its calls: let it join
                 idle = False
             if idle:
                 self._busy = True
                 self.calls += 1
             else:
-                request = _Request(sentences, options, in_session)
+                request = _Request(sentences, options, session)
                 self._queue.append(request)
                 self._ensure_worker()
                 self._cond.notify_all()
@@ -254,7 +275,7 @@ class MicroBatcher:
         while True:
             waiting = sum(len(r.sentences) for r in self._queue if r.options == options)
             now = time.monotonic()
-            if oldest.in_session and self._sessions_elsewhere() > 0:
+            if oldest.session is not None and self._sessions_elsewhere() > 0:
                 remaining = arrived + max(self.max_wait, self.session_wait) - now
             else:
                 remaining = arrived + self.max_wait - now

@@ -18,11 +18,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from xling.document import DEFAULT_MODEL, Settings, Span
 from xling.mt.base import Backend, DecodeOptions, Hypothesis, get_backend, release_backend
 from xling.mt.cache import TranslationCache
+
+if TYPE_CHECKING:
+    from xling.mt.batching import BatchSession
 
 #: Backends that ``backend=`` accepts (see :func:`xling.mt.base.backend_names`).
 DEFAULT_BACKEND = "transformers"
@@ -210,12 +213,15 @@ class Engine:
         return split_long(text, start, end, self.count_tokens, self.max_sentence_tokens)
 
     # -- translation -----------------------------------------------------------------------------------
-    def translate_sentences(self, sentences: Sequence[str], options: DecodeOptions | None = None) -> list[Hypothesis]:
+    def translate_sentences(
+        self, sentences: Sequence[str], options: DecodeOptions | None = None, *, session: BatchSession | None = None
+    ) -> list[Hypothesis]:
         """Translate model-ready sentences in one length-sorted batch run, reusing cached translations.
 
         Identical sentences are translated once. Inputs over the model's position limit raise ValueError:
         split them first (:meth:`split`). Concurrent callers on the same model share model calls (the
-        backend's :class:`~xling.mt.batching.MicroBatcher`); a lone caller runs at once.
+        backend's :class:`~xling.mt.batching.MicroBatcher`); a lone caller runs at once. ``session``: from
+        :meth:`session`, when this call is one of a run's several.
         """
         from xling.mt.batching import batcher_for
 
@@ -234,7 +240,7 @@ class Engine:
             todo.setdefault(sentence, []).append(i)
         if todo:
             unique = list(todo)
-            for sentence, hyp in zip(unique, batcher_for(backend).translate(unique, options)):
+            for sentence, hyp in zip(unique, batcher_for(backend).translate(unique, options, session=session)):
                 for i in todo[sentence]:
                     results[i] = hyp
                 if cache is not None:
@@ -242,14 +248,14 @@ class Engine:
         return [r for r in results if r is not None]
 
     @contextmanager
-    def session(self) -> Iterator[None]:
-        """Hold this around a run that calls the model several times (an article streamed group by group):
-        concurrent runs on the same model then share each round of model calls
-        (:meth:`xling.mt.batching.MicroBatcher.session`). Loads the model."""
+    def session(self) -> Iterator[BatchSession]:
+        """Open around a run that calls the model several times (an article streamed group by group) and pass
+        what it yields as ``translate_sentences(..., session=...)``: concurrent runs on the same model then
+        share each round of model calls (:meth:`xling.mt.batching.MicroBatcher.session`). Loads the model."""
         from xling.mt.batching import batcher_for
 
-        with batcher_for(self.backend).session():
-            yield
+        with batcher_for(self.backend).session() as session:
+            yield session
 
     def translate_pieces(
         self, text: str, pieces: Sequence[Sequence[Span]], options: DecodeOptions | None = None

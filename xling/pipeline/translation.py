@@ -13,6 +13,7 @@ from typing import Any
 from xling.document import AUTO_LANG, UNDETERMINED, Bead, Document, Issue, Sentence, Settings, Side, Span
 from xling.errors import InputError
 from xling.mt.base import Backend, DecodeOptions, Hypothesis
+from xling.mt.batching import BatchSession
 from xling.mt.cache import TranslationCache
 from xling.mt.engine import Engine, EnginePool, engine_for, engine_for_language, join_hypotheses, routes_by_language
 from xling.text.reading import check_language, check_text
@@ -173,8 +174,9 @@ class _Translator:
         )
 
 
-def _translate_units(runs: Sequence[tuple[_Translator, list[_Unit]]]) -> None:
-    """One batched model run per model for the units of several articles (or paragraph groups of one)."""
+def _translate_units(runs: Sequence[tuple[_Translator, list[_Unit]]], session: BatchSession | None = None) -> None:
+    """One batched model run per model for the units of several articles (or paragraph groups of one);
+    ``session``: the streamed article's batcher session (one run, one model)."""
     from xling.text.segment import model_input
 
     by_model: dict[int, list[tuple[_Translator, _Unit]]] = {}
@@ -183,7 +185,7 @@ def _translate_units(runs: Sequence[tuple[_Translator, list[_Unit]]]) -> None:
     for flat in by_model.values():
         engine = flat[0][0].engine
         inputs = [model_input(run.text[a:b]) for run, unit in flat for a, b in unit.pieces]
-        hyps = iter(engine.translate_sentences(inputs, engine.options()))
+        hyps = iter(engine.translate_sentences(inputs, engine.options(), session=session))
         for run, unit in flat:
             unit.hypotheses = [next(hyps) for _ in unit.pieces]
 
@@ -304,11 +306,11 @@ def translate_stream(
                                      cache, options, unit)
     engine, settings = _prepare(text, model, engine_options, unit=unit, source_lang=source_lang,
                                 check_input_language=check_input_language)
-    with engine.session():  # concurrent streams on this model share each group's model call
+    with engine.session() as session:  # concurrent streams on this model share each group's model call
         run = _begin(text, engine, settings)
         for group in _paragraph_groups(len(run.paragraphs)):
             units = {p: run.units_for(p) for p in group}
-            _translate_units([(run, [u for p in group for u in units[p]])])
+            _translate_units([(run, [u for p in group for u in units[p]])], session)
             for p in group:
                 run.append_paragraph(p, units[p])
             if group[-1] < len(run.paragraphs) - 1:
