@@ -374,9 +374,13 @@ def translate(
                   check_input_language=check_input_language)
     if isinstance(text, str):
         doc = None
-        for doc in translate_stream(text, **common):  # type: ignore[arg-type]
-            if on_paragraph is not None:
-                on_paragraph(doc)
+        stream = translate_stream(text, **common)  # type: ignore[arg-type]
+        try:
+            for doc in stream:
+                if on_paragraph is not None:
+                    on_paragraph(doc)  # may raise (a cancelled request): the stream's batcher session ends now
+        finally:
+            stream.close()
         assert doc is not None
         return doc
     if on_paragraph is not None:
