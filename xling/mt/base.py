@@ -88,12 +88,17 @@ def length_sorted_batches(
     return batches
 
 
+def available_cpus() -> list[int]:
+    """The CPUs this process may run on (its affinity mask; every CPU where there is none)."""
+    try:
+        return sorted(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return list(range(os.cpu_count() or 1))
+
+
 def physical_cores() -> int:
     """Physical cores this process may run on (within its affinity mask): SMT siblings add little to inference."""
-    try:
-        cpus = sorted(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cpus = list(range(os.cpu_count() or 1))
+    cpus = available_cpus()
     cores = set()
     for cpu in cpus:
         topology = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology")
