@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import argparse
 import errno
-import math
 import os
 import socket
 import sys
 
 from xling.cli.translate import add_model_arguments
 from xling.errors import InputError
-from xling.serve.models import DEFAULT_SHUTDOWN_GRACE_S
+from xling.serve.models import DEFAULT_SHUTDOWN_GRACE_S, check_grace
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,17 +50,11 @@ def check_port(host: str, port: int) -> None:
             raise InputError(f"cannot listen on {host}:{port} ({err.strerror}); pass --host or --port") from None
 
 
-def check_grace(value: float | None) -> float:
-    """``--shutdown-grace``: seconds, 0 or more (None: the default)."""
-    if value is None:
-        return DEFAULT_SHUTDOWN_GRACE_S
-    if not math.isfinite(value) or value < 0:
-        raise InputError(f"--shutdown-grace must be a number of seconds, 0 or more, not {value:g}")
-    return value
-
-
 def run(args: argparse.Namespace) -> int:
-    grace = check_grace(args.shutdown_grace)
+    try:  # before the port check, Gradio's import and the model's load
+        grace = check_grace(DEFAULT_SHUTDOWN_GRACE_S if args.shutdown_grace is None else args.shutdown_grace)
+    except ValueError as err:
+        raise InputError(f"--shutdown-grace: {err}") from None
     check_port(args.host, args.port)  # before Gradio is imported and the model loaded (seconds)
 
     from xling.serve import ui

@@ -266,6 +266,13 @@ STOP_POLL_S = 0.05
 ARRIVED_STOPPING_HEADER = "x-xling-arrived-stopping"
 
 
+def check_grace(seconds: float) -> float:
+    """A shutdown grace in seconds, 0 or more (ValueError otherwise)."""
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not 0 <= seconds < float("inf"):
+        raise ValueError(f"the shutdown grace must be a number of seconds, 0 or more, not {seconds!r}")
+    return float(seconds)
+
+
 class ServerStopping(XlingError):
     """A new request arrived while the server shuts down: it is refused, not started."""
 

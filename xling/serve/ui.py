@@ -49,6 +49,7 @@ from xling.serve.models import (  # noqa: E402
     ServerStopping,
     Shutdown,
     check_beam,
+    check_grace,
     log_user_error,
 )
 from xling.text.reading import check_text  # noqa: E402
@@ -462,13 +463,6 @@ def launch(
     options["prevent_thread_lock"] = True
     return serve_until_signal(demo, shutdown_grace,
                               start=lambda: demo.launch(server_name=host, server_port=port, auth=auth, **options))
-
-
-def check_grace(seconds: float) -> float:
-    """A shutdown grace in seconds, 0 or more (ValueError otherwise)."""
-    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not 0 <= seconds < float("inf"):
-        raise ValueError(f"the shutdown grace must be a number of seconds, 0 or more, not {seconds!r}")
-    return float(seconds)
 
 
 def serve_until_signal(demo: gr.Blocks, grace_s: float = DEFAULT_SHUTDOWN_GRACE_S, *,
