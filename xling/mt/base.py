@@ -32,7 +32,7 @@ class DecodeOptions:
     force_length: bool = False  # min length = max length: benchmarks make every backend do equal work
     no_repeat_ngram_size: int = 0
     return_attention: bool = False
-    # transformers keeps every step's full-vocabulary scores to report them (GBs at beam 4): only on request
+    # each output's length-normalised log-probability on its Hypothesis (beam search; ct2 reports it always)
     return_scores: bool = False
     retry: bool = True  # re-decode empty or looping outputs with other settings
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from typing import Any
 
 from xling.errors import ModelUnavailable
 from xling.mt.base import Backend, DecodeOptions, RawOutput, available_cpus, physical_cores
+from xling.mt.search import search, search_rules
 
 
 #: Set by a user to choose torch's (OpenMP) threads themselves; the backend then leaves torch as it is.
@@ -15,7 +15,7 @@ OMP_THREADS_ENV = "OMP_NUM_THREADS"
 
 
 class MarianBackend(Backend):
-    """Marian through transformers ``generate``.
+    """Marian through transformers: the model's forward pass, decoded by :func:`xling.mt.search.search`.
 
     Threads: torch's intra-op thread count is process-wide; loading sets it to ``threads`` (else
     ``$XLING_THREADS``, else 1: see :meth:`default_threads`), unless the process chose one already
@@ -49,9 +49,9 @@ class MarianBackend(Backend):
             if bars:
                 hf_logging.enable_progress_bar()
         self.net = model.to(device).eval()
+        self.rules = search_rules(self.net)  # refuses generation settings the search does not implement
         self.device = device
         self.pad_id = self.tokenizer.pad_token_id
-        self.eos_id = self.tokenizer.eos_token_id
 
     def _set_torch_threads(self, torch: Any) -> int:
         chosen = self.chosen_threads()
@@ -71,44 +71,33 @@ class MarianBackend(Backend):
         for row, ids in enumerate(batch):
             input_ids[row, : len(ids)] = torch.tensor(ids)
             attention_mask[row, : len(ids)] = 1
-        max_new = options.max_output_tokens(longest)
-        caps = [options.max_output_tokens(len(ids)) for ids in batch]
-        kwargs: dict[str, Any] = {
-            "num_beams": options.beam_size,
-            # every row ends by its own cap (the processor below), the batch's longest by this one too
-            "max_new_tokens": max_new,
-            "max_length": None,
-            "do_sample": False,
-            "no_repeat_ngram_size": options.no_repeat_ngram_size,
-            "return_dict_in_generate": True,
-            "output_scores": options.return_scores and options.beam_size > 1,
-        }
-        if options.force_length:
-            kwargs["min_new_tokens"] = max_new
-        else:
-            kwargs["logits_processor"] = _row_caps(torch, caps, options.beam_size, self.eos_id)
-        if options.beam_size > 1:
-            kwargs["cache"] = _beam_search_cache()
+        if options.force_length:  # every row runs to the batch's longest cap, as CTranslate2's benchmark rule
+            caps = [options.max_output_tokens(longest)] * len(batch)
+            minimum: list[int] | None = caps
+        else:  # each row to its own cap: a sentence's translation does not depend on its batch
+            caps, minimum = [options.max_output_tokens(len(ids)) for ids in batch], None
         input_ids, attention_mask = input_ids.to(self.device), attention_mask.to(self.device)
-        with torch.inference_mode():
-            out = self.net.generate(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
-        scores = getattr(out, "sequences_scores", None)
-        results = []
-        for row, seq in enumerate(out.sequences.tolist()):
-            ids = self._strip(seq)
-            score = float(scores[row]) if scores is not None else None
-            attention = None
-            if options.return_attention:
-                attention = self._cross_attention(input_ids[row : row + 1, : len(batch[row])], ids)
-            results.append(RawOutput(ids=tuple(ids), score=score, attention=attention))
-        return results
-
-    def _strip(self, seq: list[int]) -> list[int]:
-        """Drop the decoder start token, everything from ``</s>`` on, and padding."""
-        ids = seq[1:] if seq and seq[0] == self.net.config.decoder_start_token_id else seq
-        if self.eos_id in ids:
-            ids = ids[: ids.index(self.eos_id)]
-        return [i for i in ids if i != self.pad_id]
+        found = search(
+            self.net,
+            input_ids,
+            attention_mask,
+            caps=caps,
+            rules=self.rules,
+            beam_size=options.beam_size,
+            min_new_tokens=minimum,
+            no_repeat_ngram_size=options.no_repeat_ngram_size,
+            with_scores=options.return_scores,
+        )
+        if not options.return_attention:
+            return found
+        return [
+            RawOutput(
+                ids=raw.ids,
+                score=raw.score,
+                attention=self._cross_attention(input_ids[row : row + 1, : len(batch[row])], list(raw.ids)),
+            )
+            for row, raw in enumerate(found)
+        ]
 
     def _cross_attention(self, source_ids: Any, target_ids: list[int]) -> tuple[tuple[float, ...], ...]:
         """Last decoder layer's cross-attention, averaged over heads, by teacher forcing the output.
@@ -132,52 +121,3 @@ class MarianBackend(Backend):
 def _torch_default_threads() -> set[int]:
     """What torch's own default intra-op thread count can be: the CPUs it may run on, or their physical cores."""
     return {len(available_cpus()), physical_cores()}
-
-
-def _beam_search_cache() -> Any:
-    """A fresh decoder cache for one beam search that does not copy the encoder's keys and values each step.
-
-    ``generate`` reorders every layer's cache after each step so that each beam keeps its own history. The
-    cross-attention part holds keys and values computed from the encoder output, which beam search repeats
-    for each beam of a sentence; a beam only ever takes over a beam of its own sentence, so reordering that
-    part leaves it as it was: this cache skips it. Outputs are identical; a batch of 10 sentences on the tiny
-    test model decoded 1.5 s -> 1.16 s of CPU (the copy grows with the batch and the padded source length).
-    """
-    from transformers.cache_utils import DynamicCache
-
-    return _shared_encoder_cache_class()(DynamicCache(), DynamicCache())
-
-
-@functools.cache
-def _shared_encoder_cache_class() -> type:
-    from transformers.cache_utils import EncoderDecoderCache
-
-    class SharedEncoderCache(EncoderDecoderCache):
-        def reorder_cache(self, beam_idx: Any) -> None:
-            self.self_attention_cache.reorder_cache(beam_idx)  # the cross-attention part is the same per beam
-
-    return SharedEncoderCache
-
-
-def _row_caps(torch: Any, caps: list[int], beams: int, eos_id: int) -> Any:
-    """A logits processor that ends each row at its own length cap (a * its source length + b).
-
-    As with ``max_new_tokens``, the cap counts the forced final ``</s>``: at most cap - 1 content tokens.
-    ``generate`` caps a whole batch at one length; capping each row by its own source instead makes a
-    sentence's translation the same whichever sentences share its batch (other articles, other users).
-    """
-    from transformers import LogitsProcessor, LogitsProcessorList
-
-    per_row = torch.tensor(caps).repeat_interleave(beams)
-
-    class RowCaps(LogitsProcessor):
-        def __call__(self, input_ids: Any, scores: Any) -> Any:
-            generated = input_ids.shape[1] - 1  # the decoder start token is not output
-            done = per_row.to(scores.device)[: scores.shape[0]] - 1 <= generated
-            if bool(done.any()):
-                scores = scores.clone()
-                scores[done] = float("-inf")
-                scores[done, eos_id] = 0.0
-            return scores
-
-    return LogitsProcessorList([RowCaps()])
