@@ -11,7 +11,7 @@ import pytest
 import xling
 from tests.conftest import REPO_ROOT, SEED_NAME
 from xling.mt.base import DecodeOptions, Hypothesis
-from xling.mt.batching import MicroBatcher, batcher_for
+from xling.mt.batching import MicroBatcher, announce, batcher_for, pending_arrivals
 from xling.mt.engine import Engine
 
 SHORT = DecodeOptions(max_length_a=0.1, max_length_b=4, retry=False)
@@ -393,3 +393,54 @@ def test_a_caller_without_a_session_does_not_wait_for_sessions():
 def test_session_wait_must_not_be_negative():
     with pytest.raises(ValueError, match="session_wait_ms"):
         MicroBatcher(FakeBackend(), session_wait_ms=-1)
+
+
+# -- arrivals: requests a server admitted that have not reached a batcher yet ---------------------------------
+def test_a_sessions_request_waits_for_an_announced_request_and_shares_its_call():
+    backend = FakeBackend()
+    batcher = MicroBatcher(backend, max_wait_ms=1, session_wait_ms=2000)
+    arrival = announce()  # admitted on the "event loop"; its work starts 0.1 s later in a thread
+    assert pending_arrivals() == 1 and repr(arrival) == "Arrival(pending)"
+
+    def work(i: int):
+        if i == 0:
+            return _in_session(batcher, [("call", ["a"])])
+        time.sleep(0.1)
+        with arrival.current():
+            return _in_session(batcher, [("call", ["b"])])  # its session ends the arrival
+
+    started = time.perf_counter()
+    results, errors = _at_once(2, work)
+    assert errors == [None, None] and results == [[["A"]], [["B"]]]
+    assert [sorted(s) for s, _ in backend.calls] == [["a", "b"]]  # one call: "a" waited for "b"
+    assert time.perf_counter() - started < 1.5  # not the 2 s of session_wait
+    assert not arrival.pending and pending_arrivals() == 0
+    arrival.end()  # idempotent
+    assert pending_arrivals() == 0
+    batcher.close()
+
+
+def test_an_arrival_ends_at_its_first_call_without_a_session():
+    batcher = MicroBatcher(FakeBackend())
+    arrival = announce()
+    with arrival.current():
+        assert [h.text for h in batcher.translate(["x"], SHORT)] == ["X"]
+        assert not arrival.pending
+    assert pending_arrivals() == 0
+
+
+def test_an_arrival_that_never_comes_holds_others_at_most_session_wait_and_ending_it_releases_them():
+    backend = FakeBackend()
+    batcher = MicroBatcher(backend, max_wait_ms=1, session_wait_ms=300)
+    arrival = announce()
+    started = time.perf_counter()
+    assert _in_session(batcher, [("call", ["a"])]) == [["A"]]
+    assert 0.25 < time.perf_counter() - started < 2.0  # waited session_wait, then ran
+    threading.Timer(0.1, arrival.end).start()
+    batcher.session_wait = 5.0
+    started = time.perf_counter()
+    assert _in_session(batcher, [("call", ["b"])]) == [["B"]]
+    assert 0.05 < time.perf_counter() - started < 2.0  # released by end(), not after 5 s
+    assert pending_arrivals() == 0
+    batcher.close()
+

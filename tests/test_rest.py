@@ -209,6 +209,28 @@ def test_libretranslate_languages_and_detect(http):
 
 # -- limits --------------------------------------------------------------------------------------------------
 
+def test_translate_requests_are_announced_and_none_outlives_its_request(http, monkeypatch):
+    """Each admitted translate request is announced to the model batchers (requests sent together then share
+    model calls); whatever its outcome, its arrival ends with it. Compare and detect are not announced."""
+    from xling.mt import batching
+
+    made: list[batching.Arrival] = []
+
+    def recording() -> batching.Arrival:
+        made.append(batching.announce())
+        return made[-1]
+
+    monkeypatch.setattr(rest, "announce", recording)
+    assert http.post("/api/v1/translate", json={"text": SHORT}).status_code == 200
+    assert http.post("/api/v1/translate", json={"text": "This is English, not Arabic at all."}).status_code == 400
+    assert http.post("/translate", data={"q": SHORT, "source": "ar", "target": "en"}).status_code == 200
+    assert http.post("/api/v1/compare", json={"source_text": ARABIC, "target_text": ENGLISH,
+                                              "use_model": False}).status_code == 200
+    assert http.post("/detect", data={"q": SHORT}).status_code == 200
+    assert len(made) == 3 and not any(a.pending for a in made)
+    assert batching.pending_arrivals() == 0
+
+
 def test_a_full_endpoint_answers_503_with_retry_after(server, http, monkeypatch):
     gate = server[0].xling_service.gates["detect"]
     release = threading.Event()

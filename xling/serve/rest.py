@@ -62,6 +62,7 @@ from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from xling.errors import InputError, ModelUnavailable
+from xling.mt.batching import announce
 from xling.serve import ui
 from xling.serve.models import (
     ARRIVED_STOPPING_HEADER,
@@ -122,11 +123,17 @@ class ServerBusy(Exception):
 
 @dataclass
 class Gate:
-    """Bounds one endpoint: ``concurrency`` calls run in the thread pool, at most ``max_in_flight`` wait or run."""
+    """Bounds one endpoint: ``concurrency`` calls run in the thread pool, at most ``max_in_flight`` wait or run.
+
+    ``announces``: each admitted call that will run at once is announced to the model batchers
+    (:func:`xling.mt.batching.announce`) from here, on the event loop, so that requests sent together share
+    model calls although their threads reach the model milliseconds apart.
+    """
 
     name: str
     concurrency: int
     max_in_flight: int = MAX_IN_FLIGHT
+    announces: bool = False
     in_flight: int = 0
     shutdown: Shutdown = field(default_factory=Shutdown)
     _limiter: anyio.CapacityLimiter | None = field(default=None, repr=False)
@@ -147,11 +154,16 @@ class Gate:
             self._limiter = anyio.CapacityLimiter(self.concurrency)
         gone = threading.Event()
         shutdown = self.shutdown
+        # one that will wait for a free thread anyway is not announced: batchers would wait for it in vain
+        arrival = announce() if self.announces and self.in_flight < self.concurrency else None
 
         def job() -> Any:
             with shutdown.work(), cancellation(gone, stopped=shutdown.stopped):
                 raise_if_cancelled()  # the client may have left while the request waited for its turn
-                return fn(*args)
+                if arrival is None:
+                    return fn(*args)
+                with arrival.current():
+                    return fn(*args)
 
         self.in_flight += 1
         failure: BaseException | None = None
@@ -170,6 +182,8 @@ class Gate:
                 tasks.cancel_scope.cancel()
         finally:
             self.in_flight -= 1
+            if arrival is not None:
+                arrival.end()
         if failure is not None:
             raise failure
         return result
@@ -203,7 +217,8 @@ class Service:
         self.reset_gates()
 
     def reset_gates(self) -> None:
-        self.gates = {name: Gate(name, n, shutdown=self.shutdown) for name, n in CONCURRENCY.items()}
+        self.gates = {name: Gate(name, n, shutdown=self.shutdown, announces=name == "translate")
+                      for name, n in CONCURRENCY.items()}
 
     @property
     def body_limit(self) -> int:
