@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from xling.mt.base import DecodeOptions, RawOutput
     from xling.mt.engine import Engine
-    from xling.mt.search import search
+    from xling.mt.search import pad_batch, search
 
     torch.set_num_threads(1)
     backend = Engine(str(cached_model("tiny", ROOT / ".test-models")), cache=False).backend.load()
@@ -80,13 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     encoded = [backend.encode(s) for s in seed_sentences()]
 
     def padded(batch: list[list[int]]) -> tuple[Any, Any]:
-        longest = max(map(len, batch))
-        ids = torch.full((len(batch), longest), backend.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(batch), longest), dtype=torch.long)
-        for row, seq in enumerate(batch):
-            ids[row, : len(seq)] = torch.tensor(seq)
-            mask[row, : len(seq)] = 1
-        return ids, mask
+        return pad_batch(batch, backend.pad_id)
 
     def generate(batch: list[list[int]]) -> list[RawOutput]:
         ids, mask = padded(batch)

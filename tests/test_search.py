@@ -17,7 +17,7 @@ from tests.conftest import REPO_ROOT, SEED_NAME
 from xling.errors import ModelUnavailable
 from xling.mt.base import DecodeOptions
 from xling.mt.engine import Engine
-from xling.mt.search import block_repeated_ngrams, search, search_rules
+from xling.mt.search import block_repeated_ngrams, pad_batch, search, search_rules
 
 SEED = [p for p in (REPO_ROOT / "seeds" / SEED_NAME).read_text(encoding="utf-8").split("\n") if p.strip()]
 # sentences of many lengths: whole seed paragraphs, a few words, a single word
@@ -30,15 +30,7 @@ def backend(tiny_model_dir):
 
 
 def padded(backend, batch):
-    import torch
-
-    longest = max(map(len, batch))
-    ids = torch.full((len(batch), longest), backend.pad_id, dtype=torch.long)
-    mask = torch.zeros((len(batch), longest), dtype=torch.long)
-    for row, seq in enumerate(batch):
-        ids[row, : len(seq)] = torch.tensor(seq)
-        mask[row, : len(seq)] = 1
-    return ids, mask
+    return pad_batch(batch, backend.pad_id)
 
 
 def generate_alone(net, ids, cap, *, beams, no_repeat=0, force=False):

@@ -7,7 +7,7 @@ from typing import Any
 
 from xling.errors import ModelUnavailable
 from xling.mt.base import Backend, DecodeOptions, RawOutput, available_cpus, physical_cores
-from xling.mt.search import search, search_rules
+from xling.mt.search import pad_batch, search, search_rules
 
 
 #: Set by a user to choose torch's (OpenMP) threads themselves; the backend then leaves torch as it is.
@@ -64,19 +64,13 @@ class MarianBackend(Backend):
         return threads
 
     def _generate(self, batch: list[list[int]], options: DecodeOptions) -> list[RawOutput]:
-        torch = self._torch
-        longest = max(len(ids) for ids in batch)
-        input_ids = torch.full((len(batch), longest), self.pad_id, dtype=torch.long)
-        attention_mask = torch.zeros((len(batch), longest), dtype=torch.long)
-        for row, ids in enumerate(batch):
-            input_ids[row, : len(ids)] = torch.tensor(ids)
-            attention_mask[row, : len(ids)] = 1
+        input_ids, attention_mask = pad_batch(batch, self.pad_id, self.device)
+        longest = input_ids.shape[1]
         if options.force_length:  # every row runs to the batch's longest cap, as CTranslate2's benchmark rule
             caps = [options.max_output_tokens(longest)] * len(batch)
             minimum: list[int] | None = caps
         else:  # each row to its own cap: a sentence's translation does not depend on its batch
             caps, minimum = [options.max_output_tokens(len(ids)) for ids in batch], None
-        input_ids, attention_mask = input_ids.to(self.device), attention_mask.to(self.device)
         found = search(
             self.net,
             input_ids,

@@ -95,6 +95,19 @@ def search_rules(net: Any) -> SearchRules:
     )
 
 
+def pad_batch(batch: Sequence[Sequence[int]], pad_id: int, device: Any = None) -> tuple[Any, Any]:
+    """Source id sequences as the model takes them: right-padded ``input_ids`` and their ``attention_mask``."""
+    import torch
+
+    longest = max(len(ids) for ids in batch)
+    input_ids = torch.full((len(batch), longest), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(batch), longest), dtype=torch.long)
+    for row, ids in enumerate(batch):
+        input_ids[row, : len(ids)] = torch.tensor(list(ids))
+        attention_mask[row, : len(ids)] = 1
+    return input_ids.to(device or "cpu"), attention_mask.to(device or "cpu")
+
+
 def search(
     net: Any,
     input_ids: Any,
