@@ -151,9 +151,8 @@ class _Batch:
     Hypotheses are flattened row-major, ``beams`` per row. :meth:`settle` takes finished rows out of all of it.
     """
 
-    def __init__(
-        self, net: Any, encoded: Any, mask: Any, beams: int, caps: Sequence[int], mins: Sequence[int], rules: SearchRules
-    ):
+    def __init__(self, net: Any, encoded: Any, mask: Any, beams: int, caps: Sequence[int], mins: Sequence[int],
+                 rules: SearchRules):
         import torch
         from transformers.cache_utils import DynamicCache, EncoderDecoderCache
         from transformers.modeling_outputs import BaseModelOutput
@@ -274,7 +273,8 @@ def _beam_step(batch: _Batch, rules: SearchRules, no_repeat: int) -> None:
     else:
         best_length = torch.full((rows,), float(batch.generated), device=batch.device)
     best_possible = batch.running[:, 0] / best_length**rules.length_penalty
-    worst_finished = torch.where(full, batch.finished_scores.min(dim=1).values, torch.full_like(best_possible, IMPOSSIBLE))
+    unfilled = torch.full_like(best_possible, IMPOSSIBLE)  # a free slot: any finished hypothesis beats it
+    worst_finished = torch.where(full, batch.finished_scores.min(dim=1).values, unfilled)
     done = ~(best_possible > worst_finished) | (batch.generated >= batch.caps)
     if rules.early_stopping is True:
         done |= full
