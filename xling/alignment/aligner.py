@@ -719,8 +719,8 @@ def align(
     :data:`BEAD_PRIORS`, or, when the two sides are mostly written in different scripts, to
     :data:`DISTANT_TRANSLATED_BEAD_TYPES` with translations and :data:`DISTANT_BEAD_TYPES` without.
     ``adaptive`` (default): lengths in :func:`length_units`, priors tilted to the sentence counts, a
-    length cost on unmatched sentences and, model-free, the length model measured on a first pass; ``adaptive=False`` is Gale & Church's fixed model (characters, s2 = 6.8, their
-    priors), kept as a reference. A bead's ``score`` is exp(-cost) capped at 1: near 1 for a confident
+    length cost on unmatched sentences and, model-free, the length model measured on a first pass;
+    ``adaptive=False`` is Gale & Church's fixed model (characters, s2 = 6.8, their priors), kept as a reference. A bead's ``score`` is exp(-cost) capped at 1: near 1 for a confident
     bead, near 0 for a doubtful one.
     """
     source_sentences, target_sentences = list(source_sentences), list(target_sentences)

@@ -35,6 +35,7 @@ middleware, so they are part of the app Gradio creates and serves, ahead of Grad
 from __future__ import annotations
 
 import base64
+import contextlib
 import hmac
 import html
 import inspect
@@ -160,9 +161,7 @@ class Gate:
         def job() -> Any:
             with shutdown.work(), cancellation(gone, stopped=shutdown.stopped):
                 raise_if_cancelled()  # the client may have left while the request waited for its turn
-                if arrival is None:
-                    return fn(*args)
-                with arrival.current():
+                with arrival.current() if arrival is not None else contextlib.nullcontext():
                     return fn(*args)
 
         self.in_flight += 1
@@ -432,6 +431,11 @@ def error(status: int, message: str, headers: dict[str, str] | None = None) -> J
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
+def retry_later(message: str) -> JSONResponse:
+    """503 with ``Retry-After``: the endpoint is full, or the server is stopping."""
+    return error(503, message, {"Retry-After": str(RETRY_AFTER_S)})
+
+
 def _validation_message(err: RequestValidationError) -> str:
     problems = []
     for e in err.errors()[:3]:
@@ -460,7 +464,7 @@ class XlingRoute(APIRoute):
                 return error(err.status_code, str(err.detail), dict(err.headers or {}))
             except (ServerBusy, ServerStopping, ServerStopped) as err:
                 log_user_error(err, request.url.path)
-                return error(503, str(err), {"Retry-After": str(RETRY_AFTER_S)})
+                return retry_later(str(err))
             except ModelUnavailable as err:
                 log_user_error(err, request.url.path)
                 return error(503, str(err))
@@ -779,7 +783,7 @@ class RequestGuard:
         try:
             if shutdown.draining.is_set():
                 if _rest(scope["path"]):
-                    response = error(503, str(ServerStopping()), {"Retry-After": str(RETRY_AFTER_S)})
+                    response = retry_later(str(ServerStopping()))
                     await response(scope, receive, send)
                     return
                 # A Gradio job is queued before it runs: marked here, it is refused when it starts (ui.py).

@@ -114,8 +114,12 @@ def page_js() -> str:
     return "() => {\n  (" + VIEW_JS.strip() + ")();\n" + _AUTO_DIR_JS + "}"
 
 
+#: Errors about the server itself, not the input: shown under their own titles.
+_SERVER_STATE_ERRORS = (ServerStopping, ServerStopped)
+
+
 def _title(err: BaseException) -> str:
-    if isinstance(err, (ServerStopping, ServerStopped)):
+    if isinstance(err, _SERVER_STATE_ERRORS):
         return "Server stopping"
     return "Cannot translate" if isinstance(err, ModelUnavailable) else "Input"
 
@@ -127,7 +131,7 @@ def user_errors() -> Iterator[None]:
         yield
     except XlingError as err:
         log_user_error(err)
-        named = isinstance(err, (ModelUnavailable, ServerStopping, ServerStopped))
+        named = isinstance(err, (ModelUnavailable, *_SERVER_STATE_ERRORS))
         title = type(err).__name__ if named else "Input"
         raise gr.Error(str(err), title=title, print_exception=False) from err
     except ValueError as err:
